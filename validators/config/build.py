@@ -12,7 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Mapping, TypeVar
 
-from validators.certificates import certificate_from_values, load_certificate_file
+from validators.certificates import certificate_from_values, check_certificate_for_format, load_certificate_file
 from validators.clouds import CLOUDS
 from validators.config import rules
 from validators.config.source import Data
@@ -809,56 +809,16 @@ class _Checker:
 
 
 def certificate_fits_format(certificate: CertificateIdentity, fic_format: FicFormat) -> list[Finding]:
-    """Whether the certificate carries what ``fic_format`` needs; v1 CA-issued names are checked for the
-    characters that break it (AADSTS700213 for commas, AADSTS70050 for non-ASCII)."""
-    if fic_format is FicFormat.V0:
-        if not certificate.thumbprint:
-            return [
-                error(
-                    "certificate.thumbprint_required",
-                    "The v0 format names the certificate by its SHA-1 thumbprint, which this certificate does not give.",
-                    "Give the certificate as a file, or add `thumbprint`; better, move the identity to v2.",
-                )
-            ]
-        return []
-    if certificate.match is CertificateMatch.HASH:
-        return []
-    if fic_format is FicFormat.V2:
-        return []
-    findings = [
-        warning(
-            "fic.v1_ca_legacy",
-            "The v1 CA-issued form names certificates by their common names, which breaks on commas and non-ASCII.",
-            "Use v2, which hashes the full distinguished names.",
+    """Whether the certificate carries what ``fic_format`` needs, located at the identity's reference to it."""
+    findings = [replace(f, location="") for f in check_certificate_for_format(certificate, fic_format)]
+    if fic_format is FicFormat.V1 and certificate.match is CertificateMatch.ISSUER_SUBJECT:
+        findings.append(
+            warning(
+                "fic.v1_ca_legacy",
+                "The v1 CA-issued form names certificates by their common names, which breaks on commas and non-ASCII.",
+                "Use v2, which hashes the full distinguished names.",
+            )
         )
-    ]
-    for label, common_name in (("issuer", certificate.issuer_cn), ("subject", certificate.subject_cn)):
-        if not common_name:
-            findings.append(
-                error(
-                    "certificate.common_name_required",
-                    f"The v1 CA-issued form needs the {label} common name (CN), which this certificate lacks.",
-                    "Use v2, or give the certificate as a file whose DNs have a CN.",
-                )
-            )
-        elif "," in common_name:
-            findings.append(
-                error(
-                    "fic.v1_cn_comma",
-                    f"The {label} CN {common_name!r} contains a comma; v1 subjects with it fail with AADSTS700213.",
-                    "Use v2.",
-                    value=common_name,
-                )
-            )
-        elif not common_name.isascii():
-            findings.append(
-                error(
-                    "fic.v1_cn_non_ascii",
-                    f"The {label} CN {common_name!r} has non-ASCII characters; v1 subjects with them fail with AADSTS70050.",
-                    "Use v2.",
-                    value=common_name,
-                )
-            )
     return findings
 
 
