@@ -1,0 +1,63 @@
+"""``ppmi synth``: validate a config and synthesize its Terraform stacks, all or nothing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from pathlib import Path
+
+from ppmi import exit_codes
+from ppmi.output import CommandResult, findings_exit_code
+from validators.config import load_config
+from validators.findings import error, has_errors
+
+HELP = "Validate a config and synthesize one Terraform stack per tenant to cdktf.out/ (nothing is written on errors)."
+DEFAULT_CONFIG = "examples/ppmi.yaml"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", nargs="?", default=None, help=f"config file (default: $PPMI_CONFIG, else {DEFAULT_CONFIG})")
+    parser.add_argument("--out", default=None, help="output folder (default: $CDKTF_OUTDIR, else cdktf.out)")
+
+
+def _summary_text(data: dict[str, object]) -> str:
+    totals = data["totals"]
+    stacks = data["stacks"]
+    assert isinstance(totals, dict) and isinstance(stacks, dict)
+    lines = [
+        f"synthesized {len(stacks)} stack{'s' if len(stacks) != 1 else ''} to {data['outdir']}: "
+        + ", ".join(f"{value} {name}" for name, value in totals.items())
+    ]
+    lines += [f"  {data['outdir']}/{entry['path']}" for entry in stacks.values()]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> CommandResult:
+    path = args.config or os.environ.get("PPMI_CONFIG") or DEFAULT_CONFIG
+    loaded = load_config(path)
+    if loaded.unreadable:
+        return CommandResult("synth", exit_codes.USAGE, {"config": path}, findings=loaded.findings)
+    if loaded.config is None or has_errors(loaded.findings):
+        return CommandResult("synth", findings_exit_code(loaded.findings) or exit_codes.FINDINGS, {"config": path}, findings=loaded.findings)
+    if shutil.which(os.environ.get("JSII_NODE", "node")) is None:
+        missing = error(
+            "synth.node_missing",
+            "Node.js is not on PATH; the CDK runtime needs it to synthesize.",
+            "Install Node.js 20 or later (https://nodejs.org) and run again.",
+        )
+        return CommandResult("synth", exit_codes.ENVIRONMENT, {"config": path}, findings=[*loaded.findings, missing])
+    from stacks.synth import synthesize  # the CDK runtime starts only for a valid config
+
+    try:
+        summary = synthesize(loaded.config, Path(args.out) if args.out else None)
+    except OSError as exc:
+        failed = error(
+            "synth.write_failed",
+            f"could not write the synthesized stacks: {exc}",
+            "Check that the output folder's parent exists and is writable; the previous output was left as it was.",
+            value=str(exc.filename) if exc.filename else None,
+        )
+        return CommandResult("synth", exit_codes.USAGE, {"config": path}, findings=[*loaded.findings, failed])
+    data = {"config": path, "library": summary.library, **summary.to_dict()}
+    return CommandResult("synth", exit_codes.OK, data, text=_summary_text(data), findings=loaded.findings)
