@@ -103,7 +103,7 @@ def load_certificate_file(path: Path, now: datetime | None = None) -> Certificat
         return _refused(
             "certificate.unreadable",
             f"The certificate file {str(path)!r} cannot be read: {exc.strerror or exc}.",
-            "Check the path; it is relative to the config file.",
+            "Check the path (in a config, paths are relative to the config file).",
             path,
         )
     if _PEM_PRIVATE_KEY.search(data):

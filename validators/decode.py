@@ -236,13 +236,13 @@ def decode_issuer(value: str) -> DecodedIssuer:
             cloud_name = cloud.name
             formats = (FicFormat.V1, FicFormat.V2)
             if cloud.name == "ussec":
-                findings.append(_ussec_note(host, "issuer"))
+                findings.append(ussec_host_note(host, "issuer"))
             tenant_id, found = _decode_issuer_path(path, value)
             findings += found
     return DecodedIssuer(value, formats, cloud_name, tenant_id, environment_id, tuple(findings))
 
 
-def _ussec_note(host: str, where: str) -> Finding:
+def ussec_host_note(host: str, where: str) -> Finding:
     other = USSEC_HOST_ALTERNATIVE if host != USSEC_HOST_ALTERNATIVE else CLOUDS["ussec"].issuer_host
     return warning(
         "issuer.ussec_host_unverified",
