@@ -45,7 +45,6 @@ from validators.model import (
 )
 from validators.values import check_guid, check_text, invisible_characters
 
-CREDENTIAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$")
 KEY_VAULT_ID = re.compile(
     r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[^/]+)"
     r"/providers/Microsoft\.KeyVault/vaults/(?P<name>[^/]+)$"
@@ -436,7 +435,9 @@ class _Checker:
             if not self.reference(item, "environments", location):
                 continue
             environment = environments.get(str(item))
-            if environment is not None and tenant_key and environment.tenant_key != tenant_key:
+            if environment is None:
+                continue
+            if tenant_key and environment.tenant_key != tenant_key:
                 self.report(
                     error(
                         "identity.tenant_mismatch",
@@ -484,7 +485,10 @@ class _Checker:
         environments: Mapping[str, Environment],
         certificates: Mapping[str, Certificate],
     ) -> list[FederatedCredential] | None:
-        """One credential per environment x certificate x format, named from config keys."""
+        """One credential per environment x certificate x format, named ``{environment}-{certificate}-{format}``.
+
+        Config keys (at most 40 characters of ``[a-z0-9_-]``) keep every name within Entra ID's rule
+        (3-120 characters of letters, digits, '-' and '_', starting with a letter or digit)."""
         if tenant is None:
             return None
         expected = len(_items(raw.get("environments"))) * len(_items(raw.get("certificates"))) * len(formats)
@@ -501,17 +505,6 @@ class _Checker:
                         fic_format, tenant.cloud, tenant.tenant_id, environment.environment_id,
                         certificates[certificate_key].identity,
                     )
-                    if not CREDENTIAL_NAME.match(name):
-                        self.report(
-                            error(
-                                "fic.invalid_name",
-                                f"The credential name {name!r} breaks Entra ID's rule (3-120 characters of letters, "
-                                "digits, '-' and '_', starting with a letter or digit).",
-                                "Shorten the environment or certificate key.",
-                                value=name,
-                            ),
-                            location,
-                        )
                     for claim, text in (("issuer", strings.issuer), ("subject", strings.subject)):
                         if len(text) > MAX_CLAIM_LENGTH:
                             self.report(
