@@ -106,13 +106,14 @@ def _unrecognized(file: Path) -> ReadResult:
 
 
 def stack_name_for(file: Path) -> str:
-    """The stack folder's name for ``cdktf.out/stacks/<name>/...``, else the file name without ``.json``."""
+    """The stack folder's name for ``cdktf.out/stacks/<name>/...``, else the file name without
+    ``.json`` and ``.plan`` (``contoso.plan.json`` -> ``contoso``)."""
     parent = file.resolve().parent
     if parent.parent.name == "stacks":
         return parent.name
     if file.name == SYNTH_FILE:
         return parent.name
-    return file.name.removesuffix(".json")
+    return file.name.removesuffix(".json").removesuffix(".plan")
 
 
 def config_address_of(address: str) -> str:
