@@ -281,7 +281,8 @@ def check_given_dn(value: str, field: str) -> tuple[str | None, str | None, list
                 "certificate.dn_invalid",
                 "The distinguished name cannot be read.",
                 "Copy X509Certificate2.Issuer/.Subject as PowerShell prints them, for example "
-                "'CN=Contoso Plugins, O=Contoso Ltd, C=US', or give the certificate file instead.",
+                "'CN=Contoso Plugins, O=Contoso Ltd, C=US' (a value with a comma is in double quotes: "
+                "CN=\"Contoso, Inc.\"), or give the certificate file instead.",
                 location=field,
                 value=value,
             )

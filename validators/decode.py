@@ -314,10 +314,9 @@ def _decode_v0_host(label: str, path: str, value: str) -> tuple[str | None, list
     lower = compact.lower()
     expected_label = f"{lower[:30]}.{lower[30:]}"
     if label != expected_label:
-        code = "issuer.v0_upper_case" if label.lower() == expected_label else "issuer.v0_host_split"
         findings.append(
             error(
-                code,
+                "issuer.v0_host_split",
                 "The v0 host must be the environment ID in lower case without dashes, with a dot before its last "
                 "two characters.",
                 f"Use https://{expected_label}{V0_HOST_SUFFIX}/sts",
