@@ -82,7 +82,11 @@ class Certificate:
 
 @dataclass(frozen=True)
 class FederatedCredential:
-    """One credential on one identity: for one environment, one certificate, one format."""
+    """One credential on one identity: for one environment and one certificate.
+
+    A self-signed certificate gives the same issuer and subject in v1 and v2, so one credential serves
+    both (``fic_formats``); ``fic_format`` is the newest format it serves.
+    """
 
     name: str
     environment_key: str
@@ -91,6 +95,14 @@ class FederatedCredential:
     issuer: str
     subject: str
     audience: str
+    fic_formats: tuple[FicFormat, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.fic_formats:
+            object.__setattr__(self, "fic_formats", (self.fic_format,))
+
+    def serves(self, fic_format: FicFormat) -> bool:
+        return fic_format in self.fic_formats
 
     @property
     def key(self) -> str:

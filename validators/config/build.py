@@ -485,28 +485,29 @@ class _Checker:
         environments: Mapping[str, Environment],
         certificates: Mapping[str, Certificate],
     ) -> list[FederatedCredential] | None:
-        """One credential per environment x certificate x format, named ``{environment}-{certificate}-{format}``.
-
-        Config keys (at most 40 characters of ``[a-z0-9_-]``) keep every name within Entra ID's rule
-        (3-120 characters of letters, digits, '-' and '_', starting with a letter or digit)."""
+        """One credential per environment x certificate x distinct subject; see ``credential_name``."""
         if tenant is None:
             return None
-        expected = len(_items(raw.get("environments"))) * len(_items(raw.get("certificates"))) * len(formats)
         credentials: list[FederatedCredential] = []
         claims_owner: dict[tuple[str, str], str] = {}
         env_index = {str(v): i for i, v in enumerate(_items(raw.get("environments")))}
+        sound = True
         for environment_key in environment_keys:
             environment = environments[environment_key]
+            location = f"{where}.environments[{env_index[environment_key]}]"
             for certificate_key in certificate_keys:
+                certificate = certificates[certificate_key].identity
+                served: dict[tuple[str, str], list[FicFormat]] = {}
+                strings_of: dict[tuple[str, str], str] = {}
                 for fic_format in formats:
-                    location = f"{where}.environments[{env_index[environment_key]}]"
-                    name = f"{environment_key}-{certificate_key}-{fic_format.value}"
-                    strings = build_fic(
-                        fic_format, tenant.cloud, tenant.tenant_id, environment.environment_id,
-                        certificates[certificate_key].identity,
-                    )
-                    for claim, text in (("issuer", strings.issuer), ("subject", strings.subject)):
+                    strings = build_fic(fic_format, tenant.cloud, tenant.tenant_id, environment.environment_id, certificate)
+                    served.setdefault((strings.issuer, strings.subject), []).append(fic_format)
+                    strings_of[(strings.issuer, strings.subject)] = strings.audience
+                for (issuer, subject), served_formats in served.items():
+                    name = credential_name(environment_key, certificate_key, certificate.match, served_formats)
+                    for claim, text in (("issuer", issuer), ("subject", subject)):
                         if len(text) > MAX_CLAIM_LENGTH:
+                            sound = False
                             self.report(
                                 error(
                                     "fic.claim_too_long",
@@ -517,37 +518,44 @@ class _Checker:
                                 ),
                                 location,
                             )
-                    pair = (strings.issuer, strings.subject)
-                    if pair in claims_owner:
+                    if (issuer, subject) in claims_owner:
+                        sound = False
                         self.report(
                             error(
                                 "fic.duplicate_claims",
-                                f"Credentials {claims_owner[pair]!r} and {name!r} have the same issuer and subject; "
-                                "Entra ID refuses the second.",
+                                f"Credentials {claims_owner[(issuer, subject)]!r} and {name!r} have the same issuer and "
+                                "subject; Entra ID refuses the second.",
                                 "Two certificate keys describe the same certificate: list it once.",
                             ),
                             location,
                         )
                         continue
-                    claims_owner[pair] = name
+                    claims_owner[(issuer, subject)] = name
                     credentials.append(
                         FederatedCredential(
-                            name, environment_key, certificate_key, fic_format,
-                            strings.issuer, strings.subject, strings.audience,
+                            name=name,
+                            environment_key=environment_key,
+                            certificate_key=certificate_key,
+                            fic_format=max(served_formats),
+                            issuer=issuer,
+                            subject=subject,
+                            audience=strings_of[(issuer, subject)],
+                            fic_formats=tuple(sorted(served_formats)),
                         )
                     )
-        if expected > MAX_CREDENTIALS_PER_IDENTITY:
+        if len(credentials) > MAX_CREDENTIALS_PER_IDENTITY:
             self.report(
                 error(
                     "fic.limit_exceeded",
-                    f"This identity needs {expected} federated credentials (environments x certificates x formats); "
-                    f"Entra ID allows at most {MAX_CREDENTIALS_PER_IDENTITY} per identity.",
+                    f"This identity needs {len(credentials)} federated credentials (environments x certificates, and "
+                    f"CA-issued certificates once per format); Entra ID allows at most {MAX_CREDENTIALS_PER_IDENTITY}.",
                     "Split the environments over two identities, or sign every plug-in with fewer certificates.",
                 ),
                 where,
             )
             return None
-        if len(credentials) != expected:
+        expected = len(_items(raw.get("environments"))) * len(_items(raw.get("certificates")))
+        if not sound or len({(c.environment_key, c.certificate_key) for c in credentials}) != expected:
             return None
         return sorted(credentials, key=lambda c: c.name)
 
@@ -799,6 +807,23 @@ class _Checker:
             key_permissions=permissions["key_permissions"],
             certificate_permissions=permissions["certificate_permissions"],
         )
+
+
+def credential_name(
+    environment_key: str, certificate_key: str, match: CertificateMatch, fic_formats: list[FicFormat]
+) -> str:
+    """``{environment}-{certificate}``, plus the format where the subject depends on it.
+
+    v1 and v2 give the same subject for a self-signed certificate, so its credential keeps one name across an
+    upgrade (names are immutable in Entra ID; a new name would mean a new credential with the same subject,
+    which Entra ID refuses). v0 and the CA-issued forms differ per format and carry it in the name. Config keys
+    (at most 40 characters of ``[a-z0-9_-]``) keep every name within Entra ID's rule: 3-120 characters of
+    letters, digits, '-' and '_', starting with a letter or digit.
+    """
+    base = f"{environment_key}-{certificate_key}"
+    if match is CertificateMatch.HASH and FicFormat.V0 not in fic_formats:
+        return base
+    return f"{base}-{max(fic_formats).value}"
 
 
 def certificate_fits_format(certificate: CertificateIdentity, fic_format: FicFormat) -> list[Finding]:

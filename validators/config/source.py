@@ -58,7 +58,7 @@ def _index_marks(source: Source, node: yaml.Node, location: str) -> None:
                 )
                 continue
             seen[key] = _mark(source.file, key_node)
-            source.marks[child] = seen[key]
+            source.marks[child] = _mark(source.file, value_node) if isinstance(value_node, yaml.ScalarNode) else seen[key]
             _index_marks(source, value_node, child)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -67,16 +67,19 @@ def _index_marks(source: Source, node: yaml.Node, location: str) -> None:
 
 def parse_text(text: str, file: str) -> Source:
     source = Source(file=file)
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
-        if node is None:
+        if node is not None:
+            _index_marks(source, node, "")
+            source.data = loader.construct_document(node)
+        if source.data is None:
             source.findings.append(
-                error("config.empty", "The config file is empty.", "Start from examples/ppmi.yaml.").with_mark(Mark(file, 1, 1))
+                error("config.empty", "The config file holds no document.", "Start from examples/ppmi.yaml.").with_mark(
+                    Mark(file, 1, 1)
+                )
             )
-            return source
-        _index_marks(source, node, "")
-        source.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(file, mark.line + 1, mark.column + 1) if mark else Mark(file, 1, 1)
@@ -90,9 +93,17 @@ def parse_text(text: str, file: str) -> Source:
         )
         source.data = None
     except yaml.YAMLError as exc:
-        source.findings.append(error("config.syntax", f"The file cannot be parsed: {exc}.", "Fix the YAML/JSON syntax."))
+        source.findings.append(
+            error(
+                "config.syntax",
+                f"The file cannot be parsed: {exc}.",
+                "Fix the YAML/JSON syntax; YAML does not allow control characters.",
+            ).with_mark(Mark(file, 1, 1))
+        )
+        source.data = None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return source
 
 
