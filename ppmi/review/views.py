@@ -281,8 +281,10 @@ def _link(change: ResourceChange, records: list[DataverseView], config: Config |
 def _dataverse(change: ResourceChange, identities: list[IdentityView], config: Config | None) -> DataverseView:
     environment_id = change.value("environment_id")
     table = change.value("table_logical_name")
-    columns = change.value("columns")
-    columns = columns if isinstance(columns, dict) else {}
+    raw_columns = change.value("columns")
+    columns: dict[str, Value] = raw_columns if isinstance(raw_columns, dict) else {}
+    if isinstance(raw_columns, Marker):
+        columns = {"applicationid": raw_columns, "version": raw_columns}
     application_id = columns.get("applicationid")
     identity = _first(
         identities,
