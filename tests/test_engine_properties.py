@@ -12,13 +12,16 @@ from validators.clouds import CLOUD_NAMES
 from validators.decode import check_credential, decode_issuer, decode_subject, decode_value
 from validators.fic import CertificateIdentity, CertificateMatch, FicFormat, build_fic, dn_hash
 from validators.tenant import decode_guid, encode_guid
+from validators.values import invisible_characters
 
 FAST = settings(max_examples=150, deadline=None)
 guids = st.uuids().map(str)
 hex64 = st.binary(min_size=32, max_size=32).map(bytes.hex)
 hex40 = st.binary(min_size=20, max_size=20).map(lambda b: b.hex().upper())
 cn_text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp"), blacklist_characters="/"),
-                  min_size=1, max_size=30).filter(lambda s: s.strip() == s and "/s/" not in s and "/i/" not in s)
+                  min_size=1, max_size=30).filter(
+    lambda s: s.strip() == s and "/s/" not in s and "/i/" not in s and not invisible_characters(s)
+)
 dns = st.builds(lambda cn, org: f"CN={cn}, O={org}, C=US",
                 st.from_regex(r"[A-Za-z0-9 ]{1,20}", fullmatch=True).map(str.strip).filter(bool),
                 st.from_regex(r"[A-Za-z0-9]{1,20}", fullmatch=True))
