@@ -62,7 +62,7 @@ FAST = HttpOptions(timeout=5.0, retries=2, retry_backoff=0.001, retry_backoff_ma
 def credential(environment: str, environment_id: str) -> FederatedCredential:
     strings = build_fic(FicFormat.V2, "public", TENANT_ID, environment_id, CERTIFICATE)
     return FederatedCredential(
-        name=f"{environment}-plugins-v2",
+        name=f"{environment}-plugins",
         environment_key=environment,
         certificate_key="plugins",
         fic_format=FicFormat.V2,
@@ -243,11 +243,11 @@ def test_matching_state_passes_every_check(services: FakeServices) -> None:
     assert statuses == {
         "identities.app": Status.PASS,
         "identities.app.federated_credentials": Status.PASS,
-        "identities.app.federated_credentials.test-plugins-v2": Status.PASS,
+        "identities.app.federated_credentials.test-plugins": Status.PASS,
         "identities.reader": Status.PASS,
         "identities.reader.federated_credentials": Status.PASS,
-        "identities.reader.federated_credentials.prod-plugins-v2": Status.PASS,
-        "identities.reader.federated_credentials.test-plugins-v2": Status.PASS,
+        "identities.reader.federated_credentials.prod-plugins": Status.PASS,
+        "identities.reader.federated_credentials.test-plugins": Status.PASS,
         "key_vaults.legacy": Status.PASS,
         "key_vaults.legacy.grants.app": Status.PASS,
         "key_vaults.shared": Status.PASS,
@@ -279,7 +279,7 @@ def test_filters_by_identity_and_environment(services: FakeServices) -> None:
     report = verify(services, selection=Selection(identity_keys=("reader",), environment_keys=("prod",)))
     locations = [check.location for check in report.checks]
     assert "identities.app" not in locations
-    assert "identities.reader.federated_credentials.test-plugins-v2" not in locations
+    assert "identities.reader.federated_credentials.test-plugins" not in locations
     assert "key_vaults.legacy" not in locations
     assert report.exit_code == exit_codes.OK
 
@@ -288,7 +288,7 @@ def test_missing_identity_fails_and_skips_what_depends_on_it(services: FakeServi
     del services.cloud.documents[("arm", IDENTITY_PATH.lower())]
     report = verify(services)
     assert check_at(report, "identities.reader").status is Status.FAIL
-    assert check_at(report, "identities.reader.federated_credentials.prod-plugins-v2").status is Status.SKIP
+    assert check_at(report, "identities.reader.federated_credentials.prod-plugins").status is Status.SKIP
     assert check_at(report, "key_vaults.shared.grants.reader").status is Status.SKIP
     assert check_at(report, "identities.reader.dataverse.prod").status is Status.SKIP
     assert codes(report) == ["verify.identity_missing"]
@@ -306,7 +306,7 @@ def test_missing_credential(services: FakeServices) -> None:
     services.cloud.put_collection("arm", f"{IDENTITY_PATH}/federatedIdentityCredentials", [arm_credential(PROD_CREDENTIAL)])
     report = verify(services)
     assert codes(report) == ["verify.credential_missing"]
-    assert check_at(report, "identities.reader.federated_credentials.test-plugins-v2").status is Status.FAIL
+    assert check_at(report, "identities.reader.federated_credentials.test-plugins").status is Status.FAIL
 
 
 @pytest.mark.parametrize(
@@ -331,7 +331,7 @@ def test_each_credential_difference_is_reported(
         [arm_credential(PROD_CREDENTIAL, **changes), arm_credential(TEST_CREDENTIAL)],
     )
     report = verify(services)
-    check = check_at(report, "identities.reader.federated_credentials.prod-plugins-v2")
+    check = check_at(report, "identities.reader.federated_credentials.prod-plugins")
     assert check.status is Status.FAIL
     assert [f.code for f in check.findings] == [code]
     finding = check.findings[0]
@@ -347,7 +347,7 @@ def test_case_only_subject_difference_shows_where(services: FakeServices) -> Non
         f"{IDENTITY_PATH}/federatedIdentityCredentials",
         [arm_credential(PROD_CREDENTIAL, subject=PROD_CREDENTIAL.subject.replace("/plugin/", "/Plugin/")), arm_credential(TEST_CREDENTIAL)],
     )
-    finding = check_at(verify(services), "identities.reader.federated_credentials.prod-plugins-v2").findings[0]
+    finding = check_at(verify(services), "identities.reader.federated_credentials.prod-plugins").findings[0]
     position = PROD_CREDENTIAL.subject.index("/plugin/") + 2
     assert f"first difference at character {position}" in finding.message
 
