@@ -53,12 +53,11 @@ KEY_VAULT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
 
 T = TypeVar("T")
 
-_SINGULAR = {
-    "tenants": "tenant",
-    "environments": "environment",
-    "certificates": "certificate",
-    "identities": "identity",
-    "key_vaults": "key_vault",
+_UNKNOWN_REFERENCE = {
+    "tenants": "reference.unknown_tenant",
+    "environments": "reference.unknown_environment",
+    "certificates": "reference.unknown_certificate",
+    "identities": "reference.unknown_identity",
 }
 
 
@@ -197,7 +196,7 @@ class _Checker:
         choices = ", ".join(sorted(known)) or "none defined"
         self.report(
             error(
-                f"reference.unknown_{_SINGULAR[section]}",
+                _UNKNOWN_REFERENCE[section],
                 f"{name!r} is not defined under {section}.",
                 f"Use one of: {choices}; or add {name!r} to {section}.",
                 value=name,
