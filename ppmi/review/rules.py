@@ -185,8 +185,8 @@ def credential_change_risks(view: StackView, config: Config | None) -> list[Risk
                     change.address,
                     f"{change.address} is deleted and created again ({reason}) with the same claims: token requests "
                     "fail between the delete and the new credential's propagation (AADSTS70021).",
-                    "Avoid renaming credentials (names are immutable); if the replacement is needed, apply it "
-                    "outside business hours.",
+                    "Undo what forces the replacement (see replace_paths: a renamed credential, names are immutable, "
+                    "or a replaced identity); if it is intended, apply while no plug-in needs a token.",
                 )
             )
         if change.action is Action.DELETE:
