@@ -23,7 +23,6 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.tokens import CommentToken
-from ruamel.yaml.util import load_yaml_guess_indent
 
 from ppmi import exit_codes
 from validators.config import load_config, load_config_text
@@ -99,8 +98,37 @@ def _yaml(indent: int = 2, sequence_dash_offset: int = 0) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = _YAML_WIDTH
-    yaml.indent(mapping=indent, sequence=indent + sequence_dash_offset, offset=sequence_dash_offset)
+    yaml.indent(mapping=indent, sequence=sequence_dash_offset + 2, offset=sequence_dash_offset)
     return yaml
+
+
+_TRAILING_COMMENT = re.compile(r"\s+#.*$")
+
+
+def guess_indentation(text: str) -> tuple[int, int]:
+    """The file's mapping indent and how far a block sequence's dash sits in from its key.
+
+    Read from the first nested mapping and the first block sequence under a key (ruamel.yaml's own
+    guess returns the sequence indent in place of the mapping indent when a file has both).
+    """
+    mapping_indent: int | None = None
+    dash_offset: int | None = None
+    parent_indent: int | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        lead = len(line) - len(line.lstrip(" "))
+        if parent_indent is not None:
+            if stripped.startswith("- ") or stripped == "-":
+                dash_offset = lead - parent_indent if dash_offset is None else dash_offset
+            elif mapping_indent is None and lead > parent_indent:
+                mapping_indent = lead - parent_indent
+        if mapping_indent is not None and dash_offset is not None:
+            break
+        key_only = not stripped.startswith("-") and _TRAILING_COMMENT.sub("", stripped).endswith(":")
+        parent_indent = lead if key_only else None
+    return mapping_indent or 2, max(dash_offset or 0, 0)
 
 
 def _to_nodes(value: object) -> Node:
@@ -152,9 +180,7 @@ def read_document(path: Path) -> tuple[ConfigDocument | None, list[Finding]]:
                 trailing_newline=text.endswith("\n"),
             )
         else:
-            _, indent, dash_offset = load_yaml_guess_indent(text)
-            indent = indent or 2
-            dash_offset = dash_offset or 0
+            indent, dash_offset = guess_indentation(text)
             data = _yaml(indent, dash_offset).load(text)
             document = ConfigDocument(
                 path=path,

@@ -14,7 +14,7 @@ step and running the same explicit phase twice changes nothing the second time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -36,8 +36,6 @@ PHASE_TITLES = {
     Phase.SWITCH_RECORD: "set record_version 2: the Dataverse record selects the v2 credentials",
     Phase.REMOVE_V1: "remove the v1 credentials",
 }
-
-DIRECT_TITLE = "fic_formats [v2] and record_version 2 (self-signed certificates: same subject in v1 and v2)"
 
 DONE = "done"
 UNSUPPORTED = "unsupported"
@@ -69,8 +67,6 @@ class IdentityStep:
     credentials_before: int
     credentials_after: int
     notes: tuple[str, ...] = ()
-    direct: bool = False
-    """v1 -> v2 in one change: every certificate is self-signed, so both formats share one subject."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -82,7 +78,6 @@ class IdentityStep:
             "credentials_before": self.credentials_before,
             "credentials_after": self.credentials_after,
             "notes": list(self.notes),
-            "direct": self.direct,
         }
 
 
@@ -105,10 +100,7 @@ class UpgradePlan:
             lines.append("  No identity to upgrade.")
         for step in self.steps:
             state = f"fic_formats [{', '.join(step.fic_formats)}], record_version {step.record_version}"
-            if step.direct:
-                action = f"v1 -> v2 in one change: {DIRECT_TITLE}"
-                count = f"; credentials {step.credentials_before} -> {step.credentials_after}"
-            elif step.applied is not None:
+            if step.applied is not None:
                 action = f"phase {step.applied}: {PHASE_TITLES[Phase(step.applied)]}"
                 count = f"; credentials {step.credentials_before} -> {step.credentials_after}"
             elif step.next == DONE:
@@ -148,15 +140,18 @@ def _phase_notes(config: Config, identity: Identity, phase: Phase) -> tuple[str,
             f"{', '.join(identity.environment_keys)}; to go back, set record_version 1 again."
         )
         return tuple(notes)
-    return (f"Deploy stack {stack}: it deletes the v1 credentials.",)
+    return (f"Deploy stack {stack}: it deletes the credentials only v1 used (CA-issued certificates).",)
 
 
-def _credentials_after(identity: Identity, phase: Phase) -> int:
-    v1 = sum(1 for credential in identity.credentials if credential.fic_format is FicFormat.V1)
+def _credentials_after(config: Config, identity: Identity, phase: Phase) -> int:
+    """Credentials once ``phase`` is deployed. A self-signed certificate has one subject in v1 and v2, so
+    its credential serves both formats and is neither added in phase 1 nor removed in phase 3."""
+    v1_only = [credential for credential in identity.credentials if credential.fic_formats == (FicFormat.V1,)]
     if phase is Phase.ADD_V2:
-        return len(identity.credentials) + v1
+        differ = [c for c in v1_only if config.certificates[c.certificate_key].identity.match is not CertificateMatch.HASH]
+        return len(identity.credentials) + len(differ)
     if phase is Phase.REMOVE_V1:
-        return len(identity.credentials) - v1
+        return len(identity.credentials) - len(v1_only)
     return len(identity.credentials)
 
 
@@ -181,7 +176,7 @@ def _select(config: Config, identity_keys: list[str], plan: UpgradePlan) -> list
 
 
 def _step(
-    identity: Identity, due: Phase | str, applied: Phase | None = None, notes: tuple[str, ...] = ()
+    config: Config, identity: Identity, due: Phase | str, applied: Phase | None = None, notes: tuple[str, ...] = ()
 ) -> IdentityStep:
     return IdentityStep(
         identity_key=identity.key,
@@ -190,7 +185,7 @@ def _step(
         next=str(int(due)) if isinstance(due, Phase) else due,
         applied=int(applied) if applied is not None else None,
         credentials_before=len(identity.credentials),
-        credentials_after=_credentials_after(identity, applied) if applied is not None else len(identity.credentials),
+        credentials_after=_credentials_after(config, identity, applied) if applied is not None else len(identity.credentials),
         notes=notes,
     )
 
@@ -230,45 +225,6 @@ def _over_limit(identity: Identity, after: int) -> Finding:
     )
 
 
-def _is_self_signed(config: Config, certificate_key: str) -> bool:
-    return config.certificates[certificate_key].identity.match is CertificateMatch.HASH
-
-
-def _plan_shared_subject(
-    config: Config, identity: Identity, due: Phase, self_signed: list[str], plan: UpgradePlan
-) -> None:
-    """Self-signed certificates have one subject (``h/{SHA-256}``) in v1 and v2 (domain.md section 2), so a
-    v2 credential next to the v1 one would repeat its issuer and subject, which Entra ID refuses."""
-    if len(self_signed) < len(identity.certificate_keys):
-        plan.findings.append(
-            error(
-                "upgrade.shared_subject",
-                f"Identity {identity.key!r} mixes self-signed certificates ({', '.join(self_signed)}), whose v1 and v2 "
-                "subjects are the same, with CA-issued ones, whose subjects differ: v1 and v2 side by side would "
-                "repeat the self-signed credentials, which Entra ID refuses.",
-                "Serve the CA-issued certificates from a second identity (same environments) and upgrade each "
-                "identity on its own: the self-signed one in one change, the CA-issued one in three phases.",
-                location=f"identities.{identity.key}.certificates",
-            )
-        )
-        plan.steps.append(_step(identity, due))
-        return
-    managed = {binding.environment_key for binding in identity.dataverse}
-    by_hand = [key for key in identity.environment_keys if key not in managed]
-    notes = [
-        "The credentials keep their issuer and subject; only their names change (-v1 -> -v2), so Terraform "
-        "replaces them. Entra ID refuses two credentials with the same issuer and subject: if the create runs "
-        f"before the delete and fails with a conflict, apply stack {identity.tenant_key} once more.",
-    ]
-    if by_hand:
-        notes.append(
-            f"Set version 2 on the managedidentity record by hand in {', '.join(by_hand)}: the existing credential "
-            "already matches what the platform presents for version 2, so this can happen before or after deploying."
-        )
-    notes.append(f"Verify: ppmi verify CONFIG, and run a plug-in that calls AcquireToken in {', '.join(identity.environment_keys)}.")
-    plan.steps.append(replace(_step(identity, due), applied=int(Phase.REMOVE_V1), direct=True, notes=tuple(notes)))
-
-
 def plan_upgrade(config: Config, identity_keys: list[str], phase: str = "auto") -> UpgradePlan:
     """Decide each identity's step; ``phase`` is ``auto`` or ``1``/``2``/``3`` for all selected identities.
 
@@ -281,26 +237,22 @@ def plan_upgrade(config: Config, identity_keys: list[str], phase: str = "auto") 
         if not isinstance(due, Phase):
             if due == UNSUPPORTED and identity_keys:
                 plan.findings.append(_unsupported(identity))
-            plan.steps.append(_step(identity, due))
-            continue
-        self_signed = [key for key in identity.certificate_keys if _is_self_signed(config, key)]
-        if self_signed and due is not Phase.REMOVE_V1:
-            _plan_shared_subject(config, identity, due, self_signed, plan)
+            plan.steps.append(_step(config, identity, due))
             continue
         wanted = due if phase == "auto" else Phase(int(phase))
         if wanted < due:
-            plan.steps.append(_step(identity, due, notes=(f"Phase {int(wanted)} is already done; next is phase {int(due)}.",)))
+            plan.steps.append(_step(config, identity, due, notes=(f"Phase {int(wanted)} is already done; next is phase {int(due)}.",)))
             continue
         if wanted > due:
             plan.findings.append(_out_of_order(identity, wanted, due))
-            plan.steps.append(_step(identity, due))
+            plan.steps.append(_step(config, identity, due))
             continue
-        after = _credentials_after(identity, due)
+        after = _credentials_after(config, identity, due)
         if after > MAX_CREDENTIALS_PER_IDENTITY:
             plan.findings.append(_over_limit(identity, after))
-            plan.steps.append(_step(identity, due))
+            plan.steps.append(_step(config, identity, due))
             continue
-        plan.steps.append(_step(identity, due, applied=due, notes=_phase_notes(config, identity, due)))
+        plan.steps.append(_step(config, identity, due, applied=due, notes=_phase_notes(config, identity, due)))
     return plan
 
 
@@ -323,9 +275,7 @@ def apply_upgrade(document: ConfigDocument, plan: UpgradePlan) -> None:
         raw = document.data["identities"][step.identity_key]
         formats = _formats_node(raw)
         phase = Phase(step.applied)
-        if step.direct:
-            _switch_directly(raw, formats)
-        elif phase is Phase.ADD_V2:
+        if phase is Phase.ADD_V2:
             if formats is None:
                 after = _anchor(raw, ("kind", "name", "resource_group_name", "location"))
                 insert_after(raw, after, "fic_formats", new_seq([FicFormat.V1.value, FicFormat.V2.value], flow=True))
@@ -340,17 +290,3 @@ def apply_upgrade(document: ConfigDocument, plan: UpgradePlan) -> None:
         elif formats is not None and FicFormat.V1.value in formats:
             remove_item(formats, FicFormat.V1.value)
 
-
-def _switch_directly(raw: CommentedMap, formats: CommentedSeq | None) -> None:
-    """``fic_formats: [v2]`` (the v1 item replaced in place, keeping its style) and ``record_version: 2``."""
-    if formats is None:
-        after = _anchor(raw, ("kind", "name", "resource_group_name", "location"))
-        insert_after(raw, after, "fic_formats", new_seq([FicFormat.V2.value], flow=True))
-    else:
-        for index, value in enumerate(list(formats)):
-            if value == FicFormat.V1.value:
-                formats[index] = FicFormat.V2.value
-        while list(formats).count(FicFormat.V2.value) > 1:
-            remove_item(formats, FicFormat.V2.value)
-    if "record_version" in raw:
-        raw["record_version"] = 2
