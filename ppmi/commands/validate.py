@@ -57,6 +57,22 @@ def credential_rows(config: Config) -> list[dict[str, str]]:
     ]
 
 
+_LABELS = {
+    "tenants": ("tenant", "tenants"),
+    "environments": ("environment", "environments"),
+    "certificates": ("certificate", "certificates"),
+    "identities": ("identity", "identities"),
+    "federated_credentials": ("federated credential", "federated credentials"),
+    "key_vault_grants": ("Key Vault grant", "Key Vault grants"),
+    "dataverse_records": ("Dataverse record", "Dataverse records"),
+}
+
+
+def _count(value: int, name: str) -> str:
+    singular, plural = _LABELS[name]
+    return f"{value} {singular if value == 1 else plural}"
+
+
 def run(args: argparse.Namespace) -> CommandResult:
     path = config_path(args)
     loaded = load_config(path)
@@ -65,6 +81,6 @@ def run(args: argparse.Namespace) -> CommandResult:
     if loaded.config is None:
         return CommandResult("validate", findings_exit_code(loaded.findings), {"config": path}, findings=loaded.findings)
     counts = summarize(loaded.config)
-    text = f"{path}: ok — " + ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items())
+    text = f"{path}: ok: " + ", ".join(_count(value, name) for name, value in counts.items())
     data = {"config": path, "counts": counts, "credentials": credential_rows(loaded.config)}
     return CommandResult("validate", exit_codes.OK, data, text=text, findings=loaded.findings)
