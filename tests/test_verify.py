@@ -540,3 +540,13 @@ def test_authentication_failure_names_the_credential_and_hides_the_assertion(
     assert finding.code == "verify.authentication_failed"
     assert "WorkloadIdentityCredential" in finding.message
     assert report.checks == ()
+
+
+def test_subject_difference_is_explained_part_by_part(services: FakeServices) -> None:
+    services.cloud.put_collection(
+        "arm",
+        f"{IDENTITY_PATH}/federatedIdentityCredentials",
+        [arm_credential(PROD_CREDENTIAL, subject=TEST_CREDENTIAL.subject), arm_credential(TEST_CREDENTIAL)],
+    )
+    finding = check_at(verify(services), "identities.reader.federated_credentials.prod-plugins").findings[0]
+    assert f"environment_id is {TEST_ID}, expected {PROD_ID}" in finding.message

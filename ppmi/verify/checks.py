@@ -23,6 +23,7 @@ from ppmi.verify.clients import (
     ReadFailure,
     ServiceClient,
 )
+from validators.decode import decode_issuer, decode_subject
 from validators.fic import MAX_CREDENTIALS_PER_IDENTITY
 from validators.findings import Finding, error, warning
 from validators.model import (
@@ -730,11 +731,43 @@ def _credential_differences(expected: FederatedCredential, live: LiveCredential)
                     name,
                     expected,
                     f"The {name} of credential {expected.name!r} differs from the config ({token_error}): "
-                    f"{_first_difference(wanted, actual)}.",
+                    f"{_first_difference(wanted, actual)}.{_explain(name, wanted, actual)}",
                     actual,
                 )
             )
     return findings
+
+
+_DECODED_PARTS: dict[str, tuple[str, ...]] = {
+    "issuer": ("fic_formats", "cloud", "tenant_id", "environment_id"),
+    "subject": (
+        "fic_formats", "cloud", "tenant_id", "environment_id", "match", "sha256", "thumbprint",
+        "issuer_hash", "subject_hash", "issuer_cn", "subject_cn",
+    ),
+}
+
+
+def _explain(name: str, wanted: str, actual: str) -> str:
+    """What the live issuer or subject says, part by part, next to what the config expects."""
+    if name not in _DECODED_PARTS:
+        return ""
+    decode = decode_subject if name == "subject" else decode_issuer
+    live, expected = decode(actual), decode(wanted)
+    notes = [
+        f"{part} is {_shown(getattr(live, part))}, expected {_shown(getattr(expected, part))}"
+        for part in _DECODED_PARTS[name]
+        if getattr(live, part) != getattr(expected, part)
+    ]
+    notes += [finding.message for finding in live.findings if finding.is_error][:3]
+    return f" Decoded: {'; '.join(notes)}." if notes else ""
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, tuple):
+        return "/".join(_shown(item) for item in value) or "none"
+    if isinstance(value, Enum):
+        return str(value.value)
+    return "none" if value is None else str(value)
 
 
 def _field_error(code: str, name: str, expected: FederatedCredential, message: str, actual: str) -> Finding:
