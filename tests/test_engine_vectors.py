@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,8 @@ def test_rejects_bad_value(case: dict[str, object]) -> None:
     assert matching[0].hint
     if "location" in case:
         assert matching[0].location == case["location"]
+
+
+def test_every_corpus_code_is_documented() -> None:
+    documented = set(re.findall(r"^## (\S+)", (VECTORS.parent.parent / "docs" / "errors.md").read_text("utf-8"), re.M))
+    assert {case["code"] for case in BAD} - documented == set()

@@ -68,7 +68,7 @@ def _cloud_notes(fic_format: FicFormat, cloud_name: str) -> list[Finding]:
             return []
         return [
             warning(
-                "fic.v0_cloud_unverified",
+                "fic.v0_cloud_unknown",
                 f"{cloud.description}: the v0 issuer is documented for the public cloud only; this one is the public "
                 "form and may not be what Power Platform presents here.",
                 "Use v2 outside the public cloud.",
