@@ -85,6 +85,28 @@ def build_app(config: Config, outdir: Path) -> tuple[object, dict[str, StackCoun
     return app, counts
 
 
+SYNTHESIZED_FILES = {"cdk.tf.json"}
+
+
+def _carry_over_working_files(previous: Path, staged: Path) -> None:
+    """Keep what Terraform left in each stack folder (local state, ``.terraform/``, lock file, plans).
+
+    The local backend's state lives in ``stacks/<tenant>/``; replacing the folder without these would
+    lose it. A stack whose tenant left the config keeps its folder with the state and no ``cdk.tf.json``.
+    """
+    stacks = previous / "stacks"
+    if not stacks.is_dir():
+        return
+    for stack in sorted(p for p in stacks.iterdir() if p.is_dir()):
+        for entry in sorted(stack.iterdir()):
+            if entry.name in SYNTHESIZED_FILES:
+                continue
+            destination = staged / "stacks" / stack.name / entry.name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if not destination.exists():
+                os.replace(entry, destination)
+
+
 def _swap_in(staged: Path, target: Path) -> None:
     """Replace ``target`` with ``staged`` by two renames on one file system; the old tree is removed last."""
     retired: Path | None = None
@@ -107,6 +129,7 @@ def synthesize(config: Config, outdir: Path | None = None) -> SynthSummary:
         app, counts = build_app(config, staged)
         app.synth()
         _canonicalize_tree(staged)
+        _carry_over_working_files(target, staged)
         _swap_in(staged, target)
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)

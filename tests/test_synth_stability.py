@@ -103,9 +103,25 @@ def test_shuffled_model_and_repeated_synth_give_the_same_bytes(tmp_path: Path) -
 def test_synth_replaces_previous_output_and_leaves_no_staging_folders(tmp_path: Path) -> None:
     target = tmp_path / "cdktf.out"
     (target / "stacks" / "removed-tenant").mkdir(parents=True)
+    (target / "stacks" / "removed-tenant" / "cdk.tf.json").write_text("{}")
     synthesize(sample_config(), target)
     assert sorted(p.name for p in (target / "stacks").iterdir()) == ["contoso", "fabrikam"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out"]
+
+
+def test_synth_keeps_terraform_working_files_of_each_stack(tmp_path: Path) -> None:
+    target = tmp_path / "cdktf.out"
+    contoso = target / "stacks" / "contoso"
+    (contoso / ".terraform").mkdir(parents=True)
+    (contoso / "terraform.contoso.tfstate").write_text('{"serial": 7}')
+    (contoso / "cdk.tf.json").write_text("{}")
+    (target / "stacks" / "gone").mkdir()
+    (target / "stacks" / "gone" / "terraform.gone.tfstate").write_text("{}")
+    synthesize(sample_config(), target)
+    assert (contoso / "terraform.contoso.tfstate").read_text() == '{"serial": 7}'
+    assert (contoso / ".terraform").is_dir()
+    assert (contoso / "cdk.tf.json").read_text() != "{}"
+    assert sorted(p.name for p in (target / "stacks" / "gone").iterdir()) == ["terraform.gone.tfstate"]
 
 
 @pytest.fixture
