@@ -249,7 +249,7 @@ def check_hex_digest(value: str, field: str) -> tuple[str | None, list[Finding]]
     else:
         findings.append(
             error(
-                f"certificate.{field}_invalid",
+                "certificate.sha256_invalid" if is_sha256 else "certificate.thumbprint_invalid",
                 f"The {what} must be {expected} hex digits; got {len(text)} characters.",
                 "Give the certificate file instead, or copy the value again.",
                 location=field,

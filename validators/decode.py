@@ -29,6 +29,11 @@ V0_HOST_SUFFIX = ".environment.api.powerplatform.com"
 USSEC_HOST_ALTERNATIVE = "login.microsoftonline.microsoft.scloud"
 """The US Secure login host another Microsoft page names; the set-up doc names login.microsoftonline.scloud."""
 
+_WHITESPACE_CODES = {"issuer": "issuer.whitespace", "subject": "subject.whitespace", "audience": "audience.whitespace"}
+_ISSUER_TENANT_CODES = ("issuer.tenant_invalid", "issuer.tenant_no_dashes", "issuer.tenant_upper_case",
+                        "issuer.tenant_not_canonical")
+_SUBJECT_ENVIRONMENT_CODES = ("subject.environment_invalid", "subject.environment_no_dashes",
+                              "subject.environment_upper_case", "subject.environment_not_canonical")
 _LOWER_HEX_64 = re.compile(r"^[0-9a-f]{64}$")
 _DN_HASH = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -91,7 +96,7 @@ def _clean(value: str, where: str) -> tuple[str, list[Finding]]:
     if text != text.strip():
         findings.append(
             error(
-                f"{where}.whitespace",
+                _WHITESPACE_CODES[where],
                 f"The {where} has white space at its start or end; Entra ID rejects such a claim.",
                 "Remove the spaces, tabs or line breaks around the value.",
                 location=where,
@@ -112,15 +117,21 @@ def _clean(value: str, where: str) -> tuple[str, list[Finding]]:
     return text, findings
 
 
-def _guid_findings(text: str, where: str, code_prefix: str, what: str) -> tuple[str | None, list[Finding]]:
-    """A GUID inside a claim: canonical (lower case, dashed) or a finding saying which form it has."""
+def _guid_findings(
+    text: str, where: str, codes: tuple[str, str, str, str], what: str
+) -> tuple[str | None, list[Finding]]:
+    """A GUID inside a claim: canonical (lower case, dashed) or a finding saying which form it has.
+
+    ``codes`` are the finding codes for: not a GUID, no dashes, upper case, another spelling.
+    """
+    invalid_code, no_dashes_code, upper_case_code, not_canonical_code = codes
     if CANONICAL_GUID.match(text):
         return text, []
     parsed = parse_guid(text)
     if parsed is None:
         return None, [
             error(
-                f"{code_prefix}_invalid",
+                invalid_code,
                 f"The {what} {text!r} is not a GUID.",
                 "Copy the ID again; it is 32 hex digits in groups 8-4-4-4-12.",
                 location=where,
@@ -129,11 +140,11 @@ def _guid_findings(text: str, where: str, code_prefix: str, what: str) -> tuple[
         ]
     canonical = str(parsed)
     if "-" not in text:
-        code, message = f"{code_prefix}_no_dashes", f"The {what} is written without dashes."
+        code, message = no_dashes_code, f"The {what} is written without dashes."
     elif text.lower() == canonical:
-        code, message = f"{code_prefix}_upper_case", f"The {what} has upper-case letters; matching is case-sensitive."
+        code, message = upper_case_code, f"The {what} has upper-case letters; matching is case-sensitive."
     else:
-        code, message = f"{code_prefix}_not_canonical", f"The {what} is not in the lower-case dashed form."
+        code, message = not_canonical_code, f"The {what} is not in the lower-case dashed form."
     return canonical, [error(code, message, f"Write it as {canonical}", location=where, value=text)]
 
 
@@ -265,7 +276,7 @@ def _decode_issuer_path(path: str, value: str) -> tuple[str | None, list[Finding
                 value=value,
             )
         ]
-    tenant_id, findings = _guid_findings(segments[0], "issuer", "issuer.tenant", "tenant ID in the issuer")
+    tenant_id, findings = _guid_findings(segments[0], "issuer", _ISSUER_TENANT_CODES, "tenant ID in the issuer")
     rest = segments[1:]
     if rest != ["v2.0"]:
         findings.append(
@@ -554,7 +565,7 @@ def decode_subject(value: str) -> DecodedSubject:
         )
     environment_text, certificate_text = (tail.split("/", 1) + [""])[:2] if "/" in tail else (tail, "")
     fields["environment_id"], found = _guid_findings(
-        environment_text, "subject", "subject.environment", "environment ID in the subject"
+        environment_text, "subject", _SUBJECT_ENVIRONMENT_CODES, "environment ID in the subject"
     )
     findings += found
     certificate_part = "/" + certificate_text if certificate_text else ""
@@ -739,7 +750,7 @@ def _decode_v0_subject(value: str, text: str, findings: list[Finding]) -> Decode
     environment = pairs.get("environment")
     if environment is not None:
         fields["environment_id"], found = _guid_findings(
-            environment, "subject", "subject.environment", "environment ID in the subject"
+            environment, "subject", _SUBJECT_ENVIRONMENT_CODES, "environment ID in the subject"
         )
         findings += found
     fields["cloud"] = "public"
