@@ -153,3 +153,24 @@ def test_synthesized_stack_folder_and_file(synth_out: Path) -> None:
     file = ppmi("review", synth_out / "stacks" / "contoso" / "cdk.tf.json", "--format", "json")
     assert [s["name"] for s in json.loads(folder.stdout)["result"]["stacks"]] == ["contoso"]
     assert json.loads(folder.stdout)["result"]["stacks"][0]["identities"] == json.loads(file.stdout)["result"]["stacks"][0]["identities"]
+
+
+def test_readme_example_is_the_real_output() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## ppmi review") :]
+    example = section[section.index("````markdown\n") + len("````markdown\n") :]
+    example = example[: example.index("````")]
+    done = ppmi("review", "tests/fixtures/plans/identity_replaced.plan.json", "--config", "examples/ppmi.yaml")
+    assert done.returncode == 1
+    assert done.stdout == example
+
+
+def test_review_never_loads_the_cdk_runtime() -> None:
+    probe = (
+        "import sys; from ppmi.cli import main; "
+        "main(['review', 'tests/fixtures/plans/create.plan.json', '--format', 'json']); "
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs', 'stacks')]; "
+        "sys.stderr.write(repr(loaded))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.stderr == "[]"

@@ -62,15 +62,15 @@ def change(address: str, actions: list[str], before: dict | None, after: dict | 
     }
 
 
-def identity(actions: list[str] = ["no-op"], replace_paths: list | None = None, **after: object) -> dict:
+def identity(actions: tuple[str, ...] = ("no-op",), replace_paths: list | None = None, **after: object) -> dict:
     values = {"client_id": CLIENT_ID, "id": UAMI_ID, "name": "id-reader", "principal_id": PRINCIPAL_ID, "location": "westeurope"}
     extra = {"replace_paths": replace_paths} if replace_paths else {}
-    return change(IDENTITY, actions, values, {**values, **after}, **extra)
+    return change(IDENTITY, list(actions), values, {**values, **after}, **extra)
 
 
 def credential(
     name: str,
-    actions: list[str] = ["no-op"],
+    actions: tuple[str, ...] = ("no-op",),
     environment_id: str = PROD,
     before: dict | None = None,
     **after: object,
@@ -84,9 +84,9 @@ def credential(
     }
     return change(
         f"azurerm_federated_identity_credential.{name}",
-        actions,
-        None if actions == ["create"] else {**values, **(before or {})},
-        None if actions == ["delete"] else {**values, **after},
+        list(actions),
+        None if list(actions) == ["create"] else {**values, **(before or {})},
+        None if list(actions) == ["delete"] else {**values, **after},
     )
 
 

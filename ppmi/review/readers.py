@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ppmi.review.model import Action, Attributes, Marker, ResourceChange, Stack, Value, action_from_terraform
+from ppmi.review.model import Action, Marker, ResourceChange, Stack, Value, action_from_terraform
 from validators.findings import Finding, error
 
 SUPPORTED_PLAN_MAJOR = "1"
@@ -269,7 +269,7 @@ def _plan_change(raw: Mapping[str, object], references: Mapping[str, Mapping[str
         replace_paths=tuple(_path_text(p) for p in change.get("replace_paths") or () if isinstance(p, list)),
         action_reason=str(raw["action_reason"]) if raw.get("action_reason") else None,
         references=references.get(config_address, {}),
-        replace_order=_replace_order(actions) if action is Action.REPLACE else None,
+        replace_order=_replace_order(actions) if action is Action.REPLACE and isinstance(actions, list) else None,
         deposed=str(raw["deposed"]) if raw.get("deposed") else None,
     )
 

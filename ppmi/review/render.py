@@ -14,7 +14,8 @@ from ppmi.review.rules import Risk, RiskLevel
 from ppmi.review.views import CredentialView, DataverseView, GrantView, IdentityView, StackView
 
 ACTION_ORDER = (Action.REPLACE, Action.DELETE, Action.UPDATE, Action.CREATE, Action.NO_OP, Action.READ)
-JsonData = dict[str, "JsonItem"]
+JsonData = dict[str, object]
+"""A JSON object of the result; ``ppmi.output`` serializes it."""
 JsonItem = str | int | float | bool | None | list["JsonItem"] | dict[str, "JsonItem"]
 
 
@@ -161,6 +162,8 @@ def _action(change: ResourceChange) -> str:
         label = f"**{label}**"
     if change.replace_order == "create_before_destroy":
         label += " (create first)"
+    if change.deposed:
+        label += f" (deposed object {change.deposed})"
     return label
 
 

@@ -338,8 +338,7 @@ def _access_policy_risks(view: StackView, grant: GrantView) -> list[Risk]:
                 view.stack.name,
                 address,
                 f"{address} grants secret permissions beyond Get and List: {', '.join(_names(tuple(extra)))}.",
-                "Grant secret_permissions [Get] (plus List if the plug-in enumerates secrets); acknowledge the "
-                "config warning if more is really needed.",
+                "Grant secret_permissions [Get], plus List if the plug-in enumerates secrets.",
             )
         )
     other = {

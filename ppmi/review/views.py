@@ -113,7 +113,8 @@ def build_view(stack: Stack, config: Config | None = None) -> StackView:
     records = [_dataverse(c, identities, config) for c in stack.of_type(DATA_RECORD_TYPE)]
     links = [_link(c, records, config) for c in stack.of_type(REST_TYPE)]
     dataverse = sorted(records + links, key=lambda d: d.change.address)
-    shown = {v.change.address for v in [*identities, *credentials, *grants, *dataverse]}
+    shown = {i.change.address for i in identities} | {c.change.address for c in credentials}
+    shown |= {g.change.address for g in grants} | {d.change.address for d in dataverse}
     shown |= {c.address for c in stack.of_type(SERVICE_PRINCIPAL_TYPE)}
     others = tuple(c for c in stack.changes if c.address not in shown)
     return StackView(stack, tuple(identities), tuple(credentials), tuple(grants), tuple(dataverse), others)
@@ -144,7 +145,7 @@ def _points_at(source: ResourceChange, attributes: Iterable[str], target: Resour
 
 
 def _first(identities: list[IdentityView], matches: Iterable[bool]) -> str | None:
-    for identity, match in zip(identities, matches):
+    for identity, match in zip(identities, matches, strict=True):
         if match:
             return identity.change.address
     return None
@@ -190,11 +191,11 @@ def _credential(change: ResourceChange, identities: list[IdentityView], config: 
     if isinstance(issuer, str) and isinstance(subject, str):
         audience = audiences[0] if len(audiences) == 1 and isinstance(audiences[0], str) else None
         parts = decode_credential(issuer, subject, audience)
-    claim_changes = ()
+    claim_changes: tuple[ClaimChange, ...] = ()
     if change.action in (Action.UPDATE, Action.REPLACE):
         claim_changes = tuple(
             ClaimChange(claim, _claim_value(change.before_value(attribute)), _claim_value(change.value(attribute)))
-            for claim, attribute in zip(CLAIMS, ("issuer", "subject", audience_attribute))
+            for claim, attribute in zip(CLAIMS, ("issuer", "subject", audience_attribute), strict=True)
             if attribute in change.changed
         )
     environment_key = certificate_key = config_identity_key = None
