@@ -237,10 +237,6 @@ def copy_plain(node: Node) -> Node:
     return node
 
 
-def is_flow(node: Node) -> bool:
-    return isinstance(node, (CommentedMap, CommentedSeq)) and bool(node.fa.flow_style())
-
-
 # Comments that follow the last line of a node -----------------------------------------------------
 #
 # ruamel.yaml attaches full-line comments and blank lines to the entry *above* them. When a new entry
