@@ -106,6 +106,22 @@ def record(version: int | None, environment_id: str = PROD) -> dict:
     return change("powerplatform_data_record.reader_prod", ["no-op"], values, values)
 
 
+def link(actions: list[str]) -> dict:
+    values = {
+        "create": {
+            "method": "PATCH",
+            "url": "https://contoso.crm.dynamics.com/api/data/v9.2/pluginassemblies(d3f1a2b4-c5d6-47e8-9f0a-1b2c3d4e5f60)",
+            "body": '{"managedidentityid@odata.bind": "/managedidentities(6b1e1f3a-4c2d-4e5f-8a9b-0c1d2e3f4a5b)"}',
+        }
+    }
+    return change("powerplatform_rest.link", actions, values, None if actions == ["delete"] else values)
+
+
+def plugin_row(table: str) -> dict:
+    values = {"environment_id": PROD, "table_logical_name": table, "columns": {"name": "Contoso.Plugins"}}
+    return change("powerplatform_data_record.assembly", ["create"], None, values)
+
+
 def codes(*changes: dict, with_config: bool = False) -> dict[str, str]:
     document = {"format_version": "1.2", "terraform_version": "1.11.4", "resource_changes": list(changes)}
     result = read_plan(document, "contoso", "plan.json")
@@ -214,6 +230,15 @@ CASES = [
             ),
         ],
     ),
+    ("review.dataverse_link_removed", "medium", [identity(), link(["delete"])], [identity(), link(["no-op"])]),
+    ("review.dataverse_link_removed", "medium", [identity(), link(["delete", "create"])], [identity(), link(["create"])]),
+    (
+        "review.dataverse_link_removed",
+        "medium",
+        [identity(), credential("prod"), change("powerplatform_data_record.reader_prod", ["delete"], record(2)["change"]["before"], None)],
+        [identity(), credential("prod"), record(2)],
+    ),
+    ("review.plugin_record_managed", "high", [plugin_row("pluginassembly")], [plugin_row("account")]),
     (
         "review.record_version_mismatch",
         "high",

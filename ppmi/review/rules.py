@@ -53,6 +53,8 @@ TITLES: dict[str, str] = {
     "review.key_or_certificate_permissions": "key, certificate or storage permissions",
     "review.broad_role": "role broader than Key Vault Secrets User",
     "review.record_version_mismatch": "record version does not match the credential format",
+    "review.dataverse_link_removed": "managedidentity record or plug-in link deleted or replaced",
+    "review.plugin_record_managed": "plug-in assembly or package managed as a data record",
 }
 """One line per risk code, for the summary table."""
 
@@ -437,6 +439,46 @@ def _record_risk(view: StackView, record: DataverseView) -> Risk | None:
     )
 
 
+PLUGIN_TABLES = ("pluginassembly", "pluginassemblies", "pluginpackage", "pluginpackages")
+
+
+def dataverse_risks(view: StackView, config: Config | None) -> list[Risk]:
+    """Removing a record or link unlinks plug-ins; a plug-in table under ``powerplatform_data_record``
+    deletes the assembly when the resource is destroyed (domain.md section 4)."""
+    risks = []
+    for item in view.dataverse:
+        address = item.change.address
+        if item.kind in ("record", "link") and item.change.action in (Action.DELETE, Action.REPLACE):
+            what = "the managedidentity record" if item.kind == "record" else "the plug-in link"
+            risks.append(
+                Risk(
+                    "review.dataverse_link_removed",
+                    RiskLevel.MEDIUM,
+                    view.stack.name,
+                    address,
+                    f"{address} ({what}) is {'deleted' if item.change.action is Action.DELETE else 'replaced'}: "
+                    "plug-ins linked through it have no managed identity until it is linked again.",
+                    "Keep the record and its links while plug-ins use them; if the change is intended, check after "
+                    "apply that every plug-in assembly or package is linked ('ppmi verify').",
+                )
+            )
+        table = item.table.lower() if isinstance(item.table, str) else ""
+        if item.kind == "other_record" and table in PLUGIN_TABLES and item.change.survives:
+            risks.append(
+                Risk(
+                    "review.plugin_record_managed",
+                    RiskLevel.HIGH,
+                    view.stack.name,
+                    address,
+                    f"{address} manages a {table} row as a powerplatform_data_record: destroying or replacing the "
+                    "resource deletes the plug-in itself.",
+                    "Link plug-ins with powerplatform_rest (PATCH managedidentityid@odata.bind), as ppmi stacks do; "
+                    "remove this resource from state with 'terraform state rm' instead of destroying it.",
+                )
+            )
+    return risks
+
+
 RULES: tuple[Callable[[StackView, Config | None], list[Risk]], ...] = (
     identity_risks,
     credential_change_risks,
@@ -444,6 +486,7 @@ RULES: tuple[Callable[[StackView, Config | None], list[Risk]], ...] = (
     credential_count_risks,
     grant_risks,
     record_version_risks,
+    dataverse_risks,
 )
 
 
