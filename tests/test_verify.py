@@ -215,10 +215,16 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSe
         yield started
 
 
-def verify(services: FakeServices, options: HttpOptions = FAST, selection: Selection = Selection(), arm: str | None = None) -> Report:
+def verify(
+    services: FakeServices,
+    options: HttpOptions = FAST,
+    selection: Selection = Selection(),
+    arm: str | None = None,
+    credential_kind: str = "workload-identity",
+) -> Report:
     config = make_config(services.url("dataverse"))
     overrides = EndpointOverrides(arm=arm or services.url("arm"), graph=services.url("graph"), authority_host=services.authority_host)
-    verifier = Verifier(config, Connections(config, "workload-identity", overrides, options), selection)
+    verifier = Verifier(config, Connections(config, credential_kind, overrides, options), selection)
     try:
         verifier.run()
     except EnvironmentFailure as failure:
@@ -550,3 +556,32 @@ def test_subject_difference_is_explained_part_by_part(services: FakeServices) ->
     )
     finding = check_at(verify(services), "identities.reader.federated_credentials.prod-plugins").findings[0]
     assert f"environment_id is {TEST_ID}, expected {PROD_ID}" in finding.message
+
+
+@pytest.mark.parametrize("credential_kind", ["default", "environment"])
+def test_other_credential_choices_get_their_tokens_from_the_authority(
+    services: FakeServices, monkeypatch: pytest.MonkeyPatch, credential_kind: str
+) -> None:
+    if credential_kind == "environment":
+        monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-a-real-secret")
+    else:
+        # DefaultAzureCredential (azure-identity 1.27) does not hand its authority to the workload identity
+        # credential in its chain; that one reads AZURE_AUTHORITY_HOST, as AKS workload identity sets it.
+        monkeypatch.setenv("AZURE_AUTHORITY_HOST", services.url("authority"))
+    report = verify(services, credential_kind=credential_kind)
+    assert report.exit_code == exit_codes.OK, report.text()
+    token_requests = [r for r in services.cloud.requests_to("authority") if r.method == "POST"]
+    assert token_requests and all(r.path == f"/{TENANT_ID}/oauth2/v2.0/token" for r in token_requests)
+
+
+def test_cloud_override_picks_that_clouds_endpoints() -> None:
+    config = make_config("https://contoso.crm.dynamics.com")
+    usgov = Connections(config, "default", EndpointOverrides(cloud=CLOUDS["usgov"]), FAST).endpoints("contoso")
+    assert (usgov.arm, usgov.graph, usgov.authority_host) == (
+        "https://management.usgovcloudapi.net",
+        "https://graph.microsoft.us",
+        "login.microsoftonline.us",
+    )
+    assert not usgov.authority_overridden
+    public = Connections(config, "default", EndpointOverrides(arm="https://arm.example/"), FAST).endpoints("contoso")
+    assert (public.arm, public.graph) == ("https://arm.example", "https://graph.microsoft.com")

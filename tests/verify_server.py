@@ -188,8 +188,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.service != "authority" or not path.endswith("/oauth2/v2.0/token"):
             self._error(405, "MethodNotAllowed", "verify must only read")
             return
-        if not form.get("client_assertion"):
-            self._error(400, "invalid_client", "AADSTS7000216: client_assertion is required")
+        if not (form.get("client_assertion") or form.get("client_secret")):
+            self._error(400, "invalid_client", "AADSTS7000216: client_assertion or client_secret is required")
             return
         scope = form.get("scope", [""])[0]
         cloud = self.server.cloud
@@ -285,7 +285,7 @@ class FakeServices:
         self.cloud = FakeCloud()
         self._servers = {service: _ServiceServer(service, self.cloud, context) for service in self.SERVICES}
         self._threads = [
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
             for server in self._servers.values()
         ]
 

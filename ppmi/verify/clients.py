@@ -283,6 +283,9 @@ class ServiceClient:
             next_link = page.get("nextLink") or page.get("@odata.nextLink")
             if not isinstance(next_link, str) or not next_link or next_link in seen:
                 return
+            if not next_link.startswith(self.base_url + "/"):
+                # The bearer token goes with every request: never follow a link to another host.
+                raise UnexpectedResponse(self.service, what, 200, f"the next page is on another host: {next_link}")
             seen.add(next_link)
             page = self.get(next_link, {}, what)
             yield page
