@@ -407,6 +407,14 @@ class EditOutcome:
     def changed(self) -> bool:
         return bool(self.diff)
 
+    def status(self, path: str) -> str:
+        """One line for people: what happened to the file."""
+        if self.written:
+            return f"Wrote {path}."
+        if not self.changed:
+            return "No change."
+        return "Nothing written: run again with --write to apply this change."
+
 
 def _identity(finding: Finding) -> tuple[str, str, str]:
     return (finding.code, finding.location, finding.message)

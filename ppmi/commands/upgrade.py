@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ppmi import exit_codes
-from ppmi.config_edit import EditOutcome, edit_exit_code, finish_edit, open_for_edit
+from ppmi.config_edit import edit_exit_code, finish_edit, open_for_edit
 from ppmi.output import CommandResult, findings_exit_code
 from ppmi.upgrade import apply_upgrade, plan_upgrade
 
@@ -28,14 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--write", action="store_true", help="edit the config in place (default: print the diff only)")
 
 
-def _status(outcome: EditOutcome, path: str) -> str:
-    if outcome.written:
-        return f"Wrote {path}."
-    if not outcome.changed:
-        return "No change."
-    return "Nothing written: run again with --write to apply this step."
-
-
 def run(args: argparse.Namespace) -> CommandResult:
     source, findings, unreadable = open_for_edit(Path(args.config))
     if source is None:
@@ -48,5 +40,5 @@ def run(args: argparse.Namespace) -> CommandResult:
     apply_upgrade(source.document, plan)
     outcome = finish_edit(source.document, source.baseline, write=args.write)
     data = {"config": args.config, "plan": plan.to_dict(), "diff": outcome.diff, "written": outcome.written}
-    text = "\n\n".join(part for part in (plan.describe(), outcome.diff.rstrip("\n"), _status(outcome, args.config)) if part)
+    text = "\n\n".join(part for part in (plan.describe(), outcome.diff.rstrip("\n"), outcome.status(args.config)) if part)
     return CommandResult("upgrade", edit_exit_code(outcome.findings), data, text=text, findings=outcome.findings)
