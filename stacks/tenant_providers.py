@@ -2,9 +2,9 @@
 
 A stack declares only the providers its resources need, so ``terraform init`` downloads no more.
 Per-cloud values: azurerm ``environment`` (public, usgovernment, china) and azuread ``environment``
-(global, usgovernmentl4, china) from the providers' docs; clouds neither names (US National, US
-Secure) are reached through ``metadata_host``, the ARM host. power-platform ``cloud`` values
-(public, gcchigh, china, ex, rx) from its provider schema (internal/provider/provider.go, v4.1.0).
+(global, usgovernmentl4, usgovernmentl5, china) from the providers' docs; clouds neither names (US National,
+US Secure) are reached through ``metadata_host``, the ARM host. power-platform ``cloud`` values
+(public, gcc, gcchigh, dod, china, ex, rx) from its provider schema (internal/provider/provider.go, v4.1.0).
 """
 
 from __future__ import annotations
@@ -17,9 +17,23 @@ from stacks.providers.powerplatform import PowerplatformProvider
 from validators.clouds import Cloud
 from validators.model import Tenant
 
-AZURERM_ENVIRONMENTS = {"public": "public", "usgov": "usgovernment", "china": "china"}
-AZUREAD_ENVIRONMENTS = {"public": "global", "usgov": "usgovernmentl4", "china": "china"}
-POWERPLATFORM_CLOUDS = {"public": "public", "usgov": "gcchigh", "china": "china", "usnat": "ex", "ussec": "rx"}
+AZURERM_ENVIRONMENTS = {"public": "public", "gcc": "public", "usgov": "usgovernment", "dod": "usgovernment", "china": "china"}
+AZUREAD_ENVIRONMENTS = {
+    "public": "global",
+    "gcc": "global",
+    "usgov": "usgovernmentl4",
+    "dod": "usgovernmentl5",
+    "china": "china",
+}
+POWERPLATFORM_CLOUDS = {
+    "public": "public",
+    "gcc": "gcc",
+    "usgov": "gcchigh",
+    "dod": "dod",
+    "china": "china",
+    "usnat": "ex",
+    "ussec": "rx",
+}
 
 
 def _metadata_host(cloud: Cloud, environments: dict[str, str]) -> str | None:

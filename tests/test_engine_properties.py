@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from validators.certificates import certificate_from_values
-from validators.clouds import CLOUD_NAMES
+from validators.clouds import CLOUD_NAMES, credential_cloud
 from validators.decode import check_credential, decode_issuer, decode_subject, decode_value
 from validators.fic import CertificateIdentity, CertificateMatch, FicFormat, build_fic, dn_hash
 from validators.tenant import decode_guid, encode_guid
@@ -54,13 +54,13 @@ def test_build_then_decode_round_trips(credential: tuple[FicFormat, str, str, st
     issuer, subject = decode_issuer(built.issuer), decode_subject(built.subject)
     assert fic_format in issuer.fic_formats and fic_format in subject.fic_formats
     assert subject.environment_id == environment_id
-    assert subject.cloud == cloud
+    assert subject.cloud == credential_cloud(cloud).name
     if fic_format is FicFormat.V0:
         assert issuer.environment_id == environment_id
         assert subject.thumbprint == certificate.thumbprint
     else:
         assert issuer.tenant_id == tenant_id and subject.tenant_id == tenant_id
-        assert issuer.cloud == cloud
+        assert issuer.cloud == credential_cloud(cloud).name
         assert subject.sha256 == certificate.sha256
         assert (subject.issuer_cn, subject.subject_cn) == (certificate.issuer_cn, certificate.subject_cn)
         if fic_format is FicFormat.V2 and certificate.issuer_dn:

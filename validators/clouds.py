@@ -45,7 +45,7 @@ CLOUDS: dict[str, Cloud] = {
         ),
         Cloud(
             name="usgov",
-            description="GCC High and DoD",
+            description="GCC High (US Government L4)",
             audience="api://AzureADTokenExchangeUSGov",
             issuer_base="https://login.microsoftonline.us",
             subject_prefix="/eid1/c/usg",
@@ -87,8 +87,35 @@ CLOUDS: dict[str, Cloud] = {
             graph_endpoint="https://graph.microsoft.scloud",
             v0_supported=False,
         ),
+        Cloud(
+            name="gcc",
+            description="GCC: Power Platform's Government Community Cloud on public Azure (same credential values as public)",
+            audience="api://AzureADTokenExchange",
+            issuer_base="https://login.microsoftonline.com",
+            subject_prefix="/eid1/c/pub",
+            authority_host="login.microsoftonline.com",
+            arm_endpoint="https://management.azure.com",
+            graph_endpoint="https://graph.microsoft.com",
+            v0_supported=False,
+        ),
+        Cloud(
+            name="dod",
+            description="DoD: US Government L5 (same credential values as usgov, its own Graph and Power Platform cloud)",
+            audience="api://AzureADTokenExchangeUSGov",
+            issuer_base="https://login.microsoftonline.us",
+            subject_prefix="/eid1/c/usg",
+            authority_host="login.microsoftonline.us",
+            arm_endpoint="https://management.usgovcloudapi.net",
+            graph_endpoint="https://dod-graph.microsoft.us",
+            v0_supported=False,
+        ),
     )
 }
+"""``gcc`` and ``dod`` share the credential values of ``public`` and ``usgov`` (the set-up doc's table lists them
+on one row each) but not their Terraform provider settings: the power-platform provider has clouds ``gcc`` and
+``dod``, azuread has ``usgovernmentl5`` for DoD, and DoD's Graph is dod-graph.microsoft.us
+(learn.microsoft.com/graph/deployments). They come after the clouds they share values with, so decoding a
+credential names ``public`` or ``usgov``."""
 
 CLOUD_NAMES: tuple[str, ...] = tuple(CLOUDS)
 
@@ -112,3 +139,9 @@ def cloud_for_audience(audience: str) -> Cloud | None:
         if cloud.audience == audience:
             return cloud
     return None
+
+
+def credential_cloud(name: str) -> Cloud:
+    """The cloud a decoded credential names for ``name``: ``public`` for ``gcc``, ``usgov`` for ``dod``."""
+    cloud = CLOUDS[name]
+    return cloud_for_audience(cloud.audience) or cloud
