@@ -20,7 +20,7 @@ def main() -> int:
         return 1
     from stacks.synth import synthesize  # the CDK runtime starts only for a valid config
 
-    synthesize(loaded.config)
+    print(synthesize(loaded.config).describe())
     return 0
 
 

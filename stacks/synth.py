@@ -24,6 +24,15 @@ OUTDIR_VARIABLE = "CDKTF_OUTDIR"
 """Set by the cdktf CLI when it runs ``main.py``; honoured so ``cdktf synth``/``deploy`` find the output."""
 
 
+_COUNTERS = (
+    ("identities", "identity"),
+    ("credentials", "credential"),
+    ("grants", "grant"),
+    ("records", "record"),
+    ("links", "link"),
+)
+
+
 @dataclass
 class SynthSummary:
     outdir: Path
@@ -51,6 +60,17 @@ class SynthSummary:
                 counter: self.total(counter) for counter in ("identities", "credentials", "grants", "records", "links")
             },
         }
+
+
+    def describe(self) -> str:
+        """Two or more lines for people: what was written where."""
+        totals = ", ".join(
+            f"{self.total(plural)} {plural if self.total(plural) != 1 else singular}" for plural, singular in _COUNTERS
+        )
+        plural = "s" if len(self.stacks) != 1 else ""
+        lines = [f"synthesized {len(self.stacks)} stack{plural} to {self.outdir}: {totals}"]
+        lines += [f"  {self.outdir}/stacks/{name}/cdk.tf.json" for name in sorted(self.stacks)]
+        return "\n".join(lines)
 
 
 def default_outdir() -> Path:

@@ -21,18 +21,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="output folder (default: $CDKTF_OUTDIR, else cdktf.out)")
 
 
-def _summary_text(data: dict[str, object]) -> str:
-    totals = data["totals"]
-    stacks = data["stacks"]
-    assert isinstance(totals, dict) and isinstance(stacks, dict)
-    lines = [
-        f"synthesized {len(stacks)} stack{'s' if len(stacks) != 1 else ''} to {data['outdir']}: "
-        + ", ".join(f"{value} {name}" for name, value in totals.items())
-    ]
-    lines += [f"  {data['outdir']}/{entry['path']}" for entry in stacks.values()]
-    return "\n".join(lines)
-
-
 def run(args: argparse.Namespace) -> CommandResult:
     path = args.config or os.environ.get("PPMI_CONFIG") or DEFAULT_CONFIG
     loaded = load_config(path)
@@ -60,4 +48,4 @@ def run(args: argparse.Namespace) -> CommandResult:
         )
         return CommandResult("synth", exit_codes.USAGE, {"config": path}, findings=[*loaded.findings, failed])
     data = {"config": path, "library": summary.library, **summary.to_dict()}
-    return CommandResult("synth", exit_codes.OK, data, text=_summary_text(data), findings=loaded.findings)
+    return CommandResult("synth", exit_codes.OK, data, text=summary.describe(), findings=loaded.findings)
