@@ -8,8 +8,6 @@ DNs as .NET renders them (``validators.dn``).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 from dataclasses import dataclass
@@ -19,14 +17,13 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
+from validators.digests import SHA1_SIZE, SHA256_SIZE, Spelling, read_digest
 from validators.dn import ParsedDn, common_name, dotnet_dn, parse_dn
 from validators.fic import CertificateIdentity, CertificateMatch, FicFormat
 from validators.findings import Finding, error, warning
 from validators.values import check_invisible, invisible_characters
 
 PKCS12_SUFFIXES = (".pfx", ".p12")
-_HEX = re.compile(r"^[0-9a-fA-F]+$")
-_SEPARATED_HEX = re.compile(r"^[0-9a-fA-F]{2}(?:[:\s-][0-9a-fA-F]{2})+$")
 _PEM_PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 _EXPORT_HINT = (
     "Export the public certificate only: in PowerShell `$c = Get-PfxCertificate -FilePath cert.pfx; "
@@ -167,17 +164,6 @@ def _without_invisible(value: str) -> str:
     return "".join(char for index, char in enumerate(value) if index not in positions)
 
 
-def _base64_digest(value: str) -> bytes | None:
-    """The bytes of a base64 or base64url digest, or None if ``value`` is not one."""
-    if not re.fullmatch(r"[A-Za-z0-9+/_-]{20,}={0,2}", value):
-        return None
-    text = value.replace("-", "+").replace("_", "/")
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
 def check_hex_digest(value: str, field: str) -> tuple[str | None, list[Finding]]:
     """A SHA-256 (``field == "sha256"``, lower case) or SHA-1 thumbprint (upper case) from user text."""
     is_sha256 = field == "sha256"
@@ -200,20 +186,20 @@ def check_hex_digest(value: str, field: str) -> tuple[str | None, list[Finding]]
     def canonical(hex_text: str) -> str:
         return hex_text.lower() if is_sha256 else hex_text.upper()
 
-    if _HEX.match(text) and len(text) == expected:
+    reading = read_digest(text)
+    if reading.spelling is Spelling.HEX and reading.size == expected // 2:
         return (None, findings) if findings else (canonical(text), [])
-    if _SEPARATED_HEX.match(text):
-        joined = re.sub(r"[:\s-]", "", text)
+    if reading.spelling is Spelling.SEPARATED_HEX and reading.digest is not None:
         findings.append(
             error(
                 "certificate.hex_separated",
                 f"The {what} is written with separators between the bytes.",
-                f"Write the hex digits without separators: {canonical(joined)}",
+                f"Write the hex digits without separators: {canonical(reading.digest.hex())}",
                 location=field,
                 value=value,
             )
         )
-    elif _HEX.match(text) and len(text) == (40 if is_sha256 else 64):
+    elif reading.spelling is Spelling.HEX and reading.size == (SHA1_SIZE if is_sha256 else SHA256_SIZE):
         if is_sha256:
             findings.append(
                 error(
@@ -235,12 +221,12 @@ def check_hex_digest(value: str, field: str) -> tuple[str | None, list[Finding]]
                     value=value,
                 )
             )
-    elif (digest := _base64_digest(text)) is not None and len(digest) in (20, 32):
+    elif reading.spelling is Spelling.BASE64 and reading.digest is not None:
         findings.append(
             error(
                 "certificate.hash_base64",
                 f"The {what} is base64; it must be hex.",
-                f"Write it as hex: {canonical(digest.hex())}" if len(digest) == expected // 2
+                f"Write it as hex: {canonical(reading.digest.hex())}" if reading.size == expected // 2
                 else "This base64 value has the wrong length for this field; give the certificate file instead.",
                 location=field,
                 value=value,

@@ -12,7 +12,6 @@ public cloud, the v0 issuer outside the public cloud and the US Secure issuer ho
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 import uuid
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 from validators.clouds import CLOUDS, Cloud, cloud_for_audience, cloud_for_issuer_host, cloud_for_subject_prefix
 from validators.fic import MAX_CLAIM_LENGTH, CertificateMatch, FicFormat
+from validators.digests import LOWER_HEX_SHA256, SHA1_SIZE, SHA256_SIZE, Spelling, base64_bytes, read_digest
 from validators.findings import Finding, error, warning
 from validators.guids import CANONICAL_GUID, parse_guid
 from validators.tenant import POWER_PLATFORM_APP_ID, POWER_PLATFORM_APP_SEGMENT, decode_guid
@@ -34,7 +34,6 @@ _ISSUER_TENANT_CODES = ("issuer.tenant_invalid", "issuer.tenant_no_dashes", "iss
                         "issuer.tenant_not_canonical")
 _SUBJECT_ENVIRONMENT_CODES = ("subject.environment_invalid", "subject.environment_no_dashes",
                               "subject.environment_upper_case", "subject.environment_not_canonical")
-_LOWER_HEX_64 = re.compile(r"^[0-9a-f]{64}$")
 _DN_HASH = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
@@ -342,21 +341,11 @@ def _segment(text: str, marker: str, start: int) -> int:
     return text.find(marker, start)
 
 
-def _base64_bytes(text: str) -> bytes | None:
-    normalized = text.rstrip("=").replace("+", "-").replace("/", "_")
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", normalized or "!"):
-        return None
-    try:
-        return base64.urlsafe_b64decode(normalized + "=" * (-len(normalized) % 4))
-    except (binascii.Error, ValueError):
-        return None
-
-
 def _decode_tenant_segment(segment: str) -> tuple[str | None, list[Finding]]:
     decoded = decode_guid(segment)
     if decoded is not None:
         return str(decoded), []
-    raw = _base64_bytes(segment)
+    raw = base64_bytes(segment)
     if raw is None or len(raw) != 16:
         return None, [
             error(
@@ -395,10 +384,11 @@ def _decode_tenant_segment(segment: str) -> tuple[str | None, list[Finding]]:
 
 
 def _decode_sha256_segment(text: str, segment_name: str) -> tuple[str | None, list[Finding]]:
-    if _LOWER_HEX_64.match(text):
+    if LOWER_HEX_SHA256.match(text):
         return text, []
     where = "subject"
-    if re.fullmatch(r"[0-9a-fA-F]{64}", text):
+    reading = read_digest(text)
+    if reading.spelling is Spelling.HEX and reading.size == SHA256_SIZE:
         return text.lower(), [
             error(
                 "subject.hash_upper_case",
@@ -409,7 +399,7 @@ def _decode_sha256_segment(text: str, segment_name: str) -> tuple[str | None, li
                 value=text,
             )
         ]
-    if re.fullmatch(r"[0-9a-fA-F]{40}", text):
+    if reading.spelling is Spelling.HEX and reading.size == SHA1_SIZE:
         return None, [
             error(
                 "subject.hash_sha1",
@@ -419,8 +409,8 @@ def _decode_sha256_segment(text: str, segment_name: str) -> tuple[str | None, li
                 value=text,
             )
         ]
-    if re.fullmatch(r"[0-9a-fA-F]{2}(?:[:\s][0-9a-fA-F]{2}){31}", text):
-        fixed = re.sub(r"[:\s]", "", text).lower()
+    if reading.spelling is Spelling.SEPARATED_HEX and reading.digest is not None and reading.size == SHA256_SIZE:
+        fixed = reading.digest.hex()
         return fixed, [
             error(
                 "subject.hash_separated",
@@ -430,13 +420,12 @@ def _decode_sha256_segment(text: str, segment_name: str) -> tuple[str | None, li
                 value=text,
             )
         ]
-    raw = _base64_bytes(text)
-    if raw is not None and len(raw) == 32:
-        return raw.hex(), [
+    if reading.spelling is Spelling.BASE64 and reading.digest is not None and reading.size == SHA256_SIZE:
+        return reading.digest.hex(), [
             error(
                 "subject.hash_base64",
                 f"The {segment_name}/ hash is base64; h/ takes the SHA-256 as lower-case hex.",
-                f"Use {segment_name}/{raw.hex()}",
+                f"Use {segment_name}/{reading.digest.hex()}",
                 location=where,
                 value=text,
             )
@@ -455,7 +444,7 @@ def _decode_sha256_segment(text: str, segment_name: str) -> tuple[str | None, li
 def _dn_hash_findings(text: str, which: str) -> list[Finding]:
     if _DN_HASH.match(text):
         return []
-    raw = _base64_bytes(text)
+    raw = base64_bytes(text)
     if raw is not None and len(raw) == 32:
         fixed = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
         return [
@@ -467,8 +456,9 @@ def _dn_hash_findings(text: str, which: str) -> list[Finding]:
                 value=text,
             )
         ]
-    if re.fullmatch(r"[0-9a-fA-F]{64}", text):
-        fixed = base64.urlsafe_b64encode(bytes.fromhex(text)).decode("ascii").rstrip("=")
+    reading = read_digest(text)
+    if reading.spelling is Spelling.HEX and reading.digest is not None and reading.size == SHA256_SIZE:
+        fixed = base64.urlsafe_b64encode(reading.digest).decode("ascii").rstrip("=")
         return [
             error(
                 "subject.dn_hash_hex",
@@ -713,9 +703,10 @@ def _decode_v0_subject(value: str, text: str, findings: list[Finding]) -> Decode
         )
     thumbprint = pairs.get("thumbprint")
     if thumbprint is not None:
-        if re.fullmatch(r"[0-9A-F]{40}", thumbprint):
+        reading = read_digest(thumbprint)
+        if reading.spelling is Spelling.HEX and reading.size == SHA1_SIZE and thumbprint == thumbprint.upper():
             fields["thumbprint"] = thumbprint
-        elif re.fullmatch(r"[0-9a-fA-F]{40}", thumbprint):
+        elif reading.spelling is Spelling.HEX and reading.size == SHA1_SIZE:
             fields["thumbprint"] = thumbprint
             findings.append(
                 warning(
@@ -727,7 +718,7 @@ def _decode_v0_subject(value: str, text: str, findings: list[Finding]) -> Decode
                     value=thumbprint,
                 )
             )
-        elif re.fullmatch(r"[0-9a-fA-F]{64}", thumbprint):
+        elif reading.spelling is Spelling.HEX and reading.size == SHA256_SIZE:
             findings.append(
                 error(
                     "subject.v0_sha256_as_thumbprint",
@@ -871,7 +862,7 @@ def _tenant_cross_check(decoded_issuer: DecodedIssuer, decoded_subject: DecodedS
     tenant_id = decoded_issuer.tenant_id
     if not segment or not tenant_id or decoded_subject.tenant_id == tenant_id:
         return []
-    raw = _base64_bytes(segment)
+    raw = base64_bytes(segment)
     expected = base64.urlsafe_b64encode(uuid.UUID(tenant_id).bytes_le).decode("ascii").rstrip("=")
     if raw is not None and len(raw) == 16 and str(uuid.UUID(bytes=raw)) == tenant_id:
         return [
