@@ -117,6 +117,11 @@ class UpgradePlan:
 def _phase_notes(config: Config, identity: Identity, phase: Phase) -> tuple[str, ...]:
     stack = identity.tenant_key
     if phase is Phase.ADD_V2:
+        if _credentials_after(config, identity, phase) == len(identity.credentials):
+            return (
+                "No credential to add: this identity's certificates are self-signed, and a self-signed subject "
+                "(h/<SHA-256>) is the same in v1 and v2, so its credentials already serve v2. Run phase 2 next.",
+            )
         return (
             f"Deploy stack {stack}; wait until the new credentials work (AADSTS70021 right after creation is "
             "propagation), then run phase 2.",

@@ -88,6 +88,13 @@ def test_self_signed_credentials_are_shared_by_both_formats(v1_config: Path, cap
     assert "    fic_formats:\n      - v2\n    record_version: 2\n" in v1_config.read_text()
 
 
+def test_phase_one_says_when_there_is_nothing_to_deploy(v1_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, document = upgrade(capsys, v1_config, "--phase", "1")
+    notes = {step["identity"]: " ".join(step["notes"]) for step in document["result"]["plan"]["identities"]}
+    assert "No credential to add" in notes["ss-reader"]
+    assert "Deploy stack contoso" in notes["ca-reader"]
+
+
 @pytest.mark.parametrize("phase", ["1", "2", "3"])
 def test_write_is_idempotent(v1_config: Path, capsys: pytest.CaptureFixture[str], phase: str) -> None:
     for earlier in range(1, int(phase)):
