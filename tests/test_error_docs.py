@@ -8,7 +8,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [p for folder in ("validators", "stacks", "ppmi") for p in (ROOT / folder).rglob("*.py")] + [ROOT / "main.py"]
 CODE = r"[a-z][a-z0-9]*\.[a-z][a-z0-9_]*"
-EMITTED = re.compile(rf"""(?:error|warning|Finding|finding|_finding|risk|_risk|check|failure|_refused)\(\s*(?:code=)?f?["']({CODE})["']""")
 LITERAL = re.compile(rf"""["']({CODE})["']""")
 
 
@@ -18,10 +17,16 @@ def documented_codes() -> set[str]:
 
 
 def emitted_codes() -> set[str]:
+    """Every string literal in the source that has the form of a code in one of the documented namespaces.
+
+    Codes are written out in full where they are raised (never assembled), so this finds them however they
+    are raised: ``error(...)``, ``Risk(...)``, a table of codes.
+    """
+    namespaces = {code.split(".")[0] for code in documented_codes()}
     codes: set[str] = set()
     for path in SOURCES:
         if path.exists():
-            codes.update(EMITTED.findall(path.read_text(encoding="utf-8")))
+            codes.update(c for c in LITERAL.findall(path.read_text(encoding="utf-8")) if c.split(".")[0] in namespaces)
     return codes
 
 
