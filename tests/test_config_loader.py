@@ -177,3 +177,13 @@ def test_validate_never_imports_the_cdk_nor_starts_node() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=dict(os.environ))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "RESULT 0 [] []"
+
+
+def test_readme_shows_the_real_validate_output() -> None:
+    """The README's example run is what `ppmi validate examples/mistakes.yaml` prints, word for word."""
+    out = subprocess.run(
+        [sys.executable, "-m", "ppmi.cli", "validate", "examples/mistakes.yaml"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 1
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"$ ppmi validate examples/mistakes.yaml\n{out.stdout}$ echo $?\n1\n" in readme
