@@ -9,11 +9,11 @@ from pathlib import Path
 
 from ppmi import exit_codes
 from ppmi.output import CommandResult, findings_exit_code
+from ppmi.commands.validate import DEFAULT_CONFIG, config_path
 from validators.config import load_config
 from validators.findings import error, has_errors
 
 HELP = "Validate a config and synthesize one Terraform stack per tenant to cdktf.out/ (nothing is written on errors)."
-DEFAULT_CONFIG = "examples/ppmi.yaml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> CommandResult:
-    path = args.config or os.environ.get("PPMI_CONFIG") or DEFAULT_CONFIG
+    path = config_path(args)
     loaded = load_config(path)
     if loaded.unreadable:
         return CommandResult("synth", exit_codes.USAGE, {"config": path}, findings=loaded.findings)
