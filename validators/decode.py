@@ -14,10 +14,17 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from validators.clouds import CLOUDS, Cloud, cloud_for_audience, cloud_for_issuer_host, cloud_for_subject_prefix
+from validators.clouds import (
+    CLOUDS,
+    Cloud,
+    cloud_for_audience,
+    cloud_for_issuer_host,
+    cloud_for_subject_prefix,
+    credential_cloud,
+)
 from validators.fic import MAX_CLAIM_LENGTH, CertificateMatch, FicFormat
 from validators.digests import LOWER_HEX_SHA256, SHA1_SIZE, SHA256_SIZE, Spelling, base64_bytes, read_digest
 from validators.findings import Finding, error, warning
@@ -591,6 +598,16 @@ def app_segment_unverified(cloud: Cloud) -> Finding:
         "Confirm the subject in the AADSTS700213 error text of a test run, which shows the expected subject.",
         location="subject",
     )
+
+
+def cloud_caveats(cloud: Cloud) -> list[Finding]:
+    """What is not documented about a cloud's v1/v2 credential values; nothing for the public cloud and GCC."""
+    if credential_cloud(cloud.name).name == "public":
+        return []
+    caveats = [replace(app_segment_unverified(cloud), location="")]
+    if cloud.name == "ussec":
+        caveats.append(ussec_host_note(cloud.issuer_host, ""))
+    return caveats
 
 
 def _decode_certificate_part(

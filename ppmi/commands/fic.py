@@ -10,7 +10,7 @@ from ppmi import exit_codes
 from ppmi.output import CommandResult, findings_exit_code
 from validators.certificates import certificate_from_values, check_certificate_for_format, load_certificate_file
 from validators.clouds import CLOUD_NAMES, CLOUDS
-from validators.decode import ussec_host_note, app_segment_unverified
+from validators.decode import cloud_caveats
 from validators.fic import CertificateIdentity, CertificateMatch, FicFormat, build_fic
 from validators.findings import Finding, error, has_errors, warning
 from validators.values import check_guid
@@ -75,10 +75,7 @@ def _cloud_notes(fic_format: FicFormat, cloud_name: str) -> list[Finding]:
                 location="--cloud",
             )
         ]
-    notes = [] if cloud.name == "public" else [replace(app_segment_unverified(cloud), location="--cloud")]
-    if cloud.name == "ussec":
-        notes.append(ussec_host_note(cloud.issuer_host, "--cloud"))
-    return notes
+    return [replace(note, location="--cloud") for note in cloud_caveats(cloud)]
 
 
 def run(args: argparse.Namespace) -> CommandResult:

@@ -14,6 +14,7 @@ from typing import Callable, Mapping, TypeVar
 
 from validators.certificates import certificate_from_values, check_certificate_for_format, load_certificate_file
 from validators.clouds import CLOUDS
+from validators.decode import cloud_caveats
 from validators.config import rules
 from validators.config.source import Data
 from validators.fic import (
@@ -141,6 +142,8 @@ class _Checker:
                 )
             cloud_name = _text(raw.get("cloud")) or self.settings.cloud
             backend = self.backend(key, _mapping(raw.get("backend")))
+            if cloud_name in CLOUDS:
+                self.reports(cloud_caveats(CLOUDS[cloud_name]), f"{where}.cloud")
             if tenant_id and cloud_name in CLOUDS:
                 owner_of_id.setdefault(tenant_id, key)
                 tenants[key] = Tenant(key, tenant_id, CLOUDS[cloud_name], subscription_id, backend)
