@@ -48,11 +48,3 @@ def apply(data: dict, case: dict) -> dict:
         parent[last].append(value)  # type: ignore[index]
     return data
 
-
-def write_case(tmp_path: Path, case: dict) -> Path:
-    target = tmp_path / "ppmi.yaml"
-    if "raw" in case:
-        target.write_bytes(case["raw"].encode("utf-8"))
-    else:
-        target.write_text(yaml.safe_dump(apply(example_data(), case), sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return target
