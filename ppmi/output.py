@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence, TextIO
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence, TextIO
 
 from ppmi import __version__, exit_codes
 from validators.findings import Finding, Severity, sort_findings
+
+if TYPE_CHECKING:  # the loader pulls in jsonschema, which commands without a config never need
+    from validators.config import LoadResult
+    from validators.model import Config
 
 JSON_SCHEMA_VERSION = 1
 
@@ -30,6 +34,22 @@ class CommandResult:
 
 def findings_exit_code(findings: Iterable[Finding]) -> int:
     return exit_codes.FINDINGS if any(f.severity is Severity.ERROR for f in findings) else exit_codes.OK
+
+
+def usable_config(
+    command: str,
+    loaded: LoadResult,
+    data: Mapping[str, object],
+    *,
+    invalid_exit_code: int = exit_codes.FINDINGS,
+) -> tuple[Config | None, CommandResult]:
+    """The config a command can work with, and the result to return instead when there is none.
+
+    An unreadable or unparsable file is a usage/IO error (exit 2); a config with errors exits with
+    ``invalid_exit_code``: 1 where the config is what the command checks, 2 where it is an auxiliary input.
+    """
+    exit_code = exit_codes.USAGE if loaded.unreadable else invalid_exit_code
+    return loaded.config, CommandResult(command, exit_code, dict(data), findings=loaded.findings)
 
 
 def envelope(result: CommandResult) -> dict[str, object]:

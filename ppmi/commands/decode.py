@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass, fields
 
 from ppmi import exit_codes
-from ppmi.output import CommandResult, findings_exit_code
+from ppmi.output import CommandResult, findings_exit_code, usable_config
 from validators.config import load_config
 from validators.decode import Decoded, decode_value
 from validators.findings import Finding, error
@@ -160,10 +160,12 @@ def run(args: argparse.Namespace) -> CommandResult:
     data: dict[str, object] = {"kind": decoded.kind, "value": args.value, "parts": parts}
     placed: dict[str, object] | None = None
     if args.config:
-        loaded = load_config(args.config)
-        if loaded.config is None:
-            return CommandResult("decode", exit_codes.USAGE, {**data, "config": args.config}, findings=loaded.findings)
-        placed, found = match_in_config(args.value, decoded.kind, loaded.config)
+        config, failure = usable_config(
+            "decode", load_config(args.config), {**data, "config": args.config}, invalid_exit_code=exit_codes.USAGE
+        )
+        if config is None:
+            return failure
+        placed, found = match_in_config(args.value, decoded.kind, config)
         findings += found
         data.update(placed)
         data["config"] = args.config

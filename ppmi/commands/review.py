@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from ppmi import exit_codes
-from ppmi.output import CommandResult
+from ppmi.output import CommandResult, usable_config
 from ppmi.review.readers import read_path
 from ppmi.review.render import review_data, review_markdown
 from ppmi.review.rules import RiskLevel, assess
@@ -43,10 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _config(path: str | None) -> tuple[Config | None, CommandResult | None]:
     if path is None:
         return None, None
-    loaded = load_config(path)
-    if loaded.config is None:
-        return None, CommandResult("review", exit_codes.USAGE, {"config": path}, findings=loaded.findings)
-    return loaded.config, None
+    config, failure = usable_config("review", load_config(path), {"config": path}, invalid_exit_code=exit_codes.USAGE)
+    return config, None if config is not None else failure
 
 
 def run(args: argparse.Namespace) -> CommandResult:

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 from ppmi import exit_codes
-from ppmi.output import CommandResult, findings_exit_code
+from ppmi.output import CommandResult, usable_config
 from ppmi.commands.validate import DEFAULT_CONFIG, config_path
 from validators.config import load_config
-from validators.findings import error, has_errors
+from validators.findings import error
 
 HELP = "Validate a config and synthesize one Terraform stack per tenant to cdktf.out/ (nothing is written on errors)."
 
@@ -24,10 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> CommandResult:
     path = config_path(args)
     loaded = load_config(path)
-    if loaded.unreadable:
-        return CommandResult("synth", exit_codes.USAGE, {"config": path}, findings=loaded.findings)
-    if loaded.config is None or has_errors(loaded.findings):
-        return CommandResult("synth", findings_exit_code(loaded.findings) or exit_codes.FINDINGS, {"config": path}, findings=loaded.findings)
+    config, failure = usable_config("synth", loaded, {"config": path})
+    if config is None:
+        return failure
     if shutil.which(os.environ.get("JSII_NODE", "node")) is None:
         missing = error(
             "synth.node_missing",
@@ -38,7 +37,7 @@ def run(args: argparse.Namespace) -> CommandResult:
     from stacks.synth import synthesize  # the CDK runtime starts only for a valid config
 
     try:
-        summary = synthesize(loaded.config, Path(args.out) if args.out else None)
+        summary = synthesize(config, Path(args.out) if args.out else None)
     except OSError as exc:
         failed = error(
             "synth.write_failed",

@@ -6,7 +6,7 @@ import argparse
 import os
 
 from ppmi import exit_codes
-from ppmi.output import CommandResult, findings_exit_code
+from ppmi.output import CommandResult, usable_config
 from validators.config import load_config
 from validators.model import Config
 
@@ -76,11 +76,10 @@ def _count(value: int, name: str) -> str:
 def run(args: argparse.Namespace) -> CommandResult:
     path = config_path(args)
     loaded = load_config(path)
-    if loaded.unreadable:
-        return CommandResult("validate", exit_codes.USAGE, {"config": path}, findings=loaded.findings)
-    if loaded.config is None:
-        return CommandResult("validate", findings_exit_code(loaded.findings), {"config": path}, findings=loaded.findings)
-    counts = summarize(loaded.config)
+    config, failure = usable_config("validate", loaded, {"config": path})
+    if config is None:
+        return failure
+    counts = summarize(config)
     text = f"{path}: ok: " + ", ".join(_count(value, name) for name, value in counts.items())
-    data = {"config": path, "counts": counts, "credentials": credential_rows(loaded.config)}
+    data = {"config": path, "counts": counts, "credentials": credential_rows(config)}
     return CommandResult("validate", exit_codes.OK, data, text=text, findings=loaded.findings)

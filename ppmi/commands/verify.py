@@ -10,7 +10,7 @@ import sys
 
 from ppmi import exit_codes
 from ppmi.commands.validate import config_path
-from ppmi.output import CommandResult, findings_exit_code
+from ppmi.output import CommandResult, usable_config
 from ppmi.verify.checks import Selection, Verifier
 from ppmi.verify.clients import CREDENTIAL_KINDS, Connections, EndpointOverrides, EnvironmentFailure, HttpOptions
 from ppmi.verify.report import Report
@@ -80,11 +80,9 @@ def _progress(message: str) -> None:
 def run(args: argparse.Namespace) -> CommandResult:
     path = config_path(args)
     loaded = load_config(path)
-    if loaded.unreadable:
-        return CommandResult("verify", exit_codes.USAGE, {"config": path}, findings=loaded.findings)
-    config = loaded.config
+    config, failure = usable_config("verify", loaded, {"config": path})
     if config is None:
-        return CommandResult("verify", findings_exit_code(loaded.findings), {"config": path}, findings=loaded.findings)
+        return failure
     unknown = [
         error(
             "usage.invalid",
